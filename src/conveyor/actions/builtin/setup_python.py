@@ -1,0 +1,285 @@
+"""actions/setup-python: use an interpreter already on this machine (never downloads).
+
+Looked for in ``$PYENV_ROOT/versions/*`` and ``~/.pyenv/versions/*``, the tool cache
+(``RUNNER_TOOL_CACHE/Python/<version>/x64``, ``PyPy/...``) and ``python3.X`` on PATH. Version
+specs follow setup-python: ``3.12`` (newest 3.12.x), ``3.12.1``, ``3.x``, ranges such as
+``>=3.11 <3.13``, ``3.13-dev``, ``pypy3.10``; several lines set up several versions, the last
+one being the default. The newest match wins. ``cache`` and ``check-latest`` are no-ops (noted);
+``architecture`` only warns when it is not this machine's.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from conveyor.actions.base import ActionCall, ActionFailed
+from conveyor.actions.builtin._util import Range, Version, expand_user, run, warn
+
+INPUTS: dict[str, dict[str, str]] = {
+    "python-version": {"default": ""},
+    "python-version-file": {"default": ""},
+    "cache": {"default": ""},
+    "architecture": {"default": ""},
+    "check-latest": {"default": "false"},
+    "token": {"default": "${{ github.server_url == 'https://github.com' && github.token || '' }}"},
+    "cache-dependency-path": {"default": ""},
+    "update-environment": {"default": "true"},
+    "allow-prereleases": {"default": "false"},
+    "freethreaded": {"default": "false"},
+    "pip-version": {"default": ""},
+    "pip-install": {"default": ""},
+}
+
+_PRERELEASE = re.compile(r"(\d+\.\d+\.\d+)((?:a|b|rc)\d*)")
+_PYPY_DIR = re.compile(r"^pypy(\d+\.\d+)(?:\.\d+)?-v?(\d+\.\d+\.\d+\S*)$")
+
+
+@dataclass
+class Interpreter:
+    version: Version
+    prefix: Path
+    executable: Path
+    pypy: str = ""  # PyPy's own version, for PyPy
+
+    @property
+    def label(self) -> str:
+        return f"pypy{self.version}-{self.pypy}" if self.pypy else str(self.version)
+
+
+def main(call: ActionCall) -> None:
+    specs = _version_specs(call)
+    if not specs:
+        warn(
+            call,
+            "The `python-version` input is not set.  The version of "
+            "Python currently in `PATH` will be used.",
+        )
+        return
+    arch = call.input("architecture").lower()
+    machine = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64"}.get(
+        platform.machine().lower(), platform.machine().lower()
+    )
+    if arch and arch != machine:
+        warn(call, f"architecture '{arch}' requested; this machine's interpreters are {machine}")
+    if call.bool_input("check-latest"):
+        call.log("check-latest: conveyor uses installed interpreters only; no download check")
+    allow_pre = call.bool_input("allow-prereleases")
+    found = discover(call)
+    for spec in specs:
+        chosen = select(found, spec, allow_pre)
+        if chosen is None:
+            raise ActionFailed(_not_found(spec, found, call))
+        _use(call, chosen)
+        call.log(f"Successfully set up {'PyPy' if chosen.pypy else 'CPython'} ({chosen.label})")
+    cache = call.input("cache")
+    if cache:
+        call.log(f"cache: '{cache}' caching is not done by conveyor's setup-python (no-op)")
+        call.outputs["cache-hit"] = "false"
+
+
+def _version_specs(call: ActionCall) -> list[str]:
+    version = call.list_input("python-version")
+    version_file = call.input("python-version-file")
+    if version and version_file:
+        warn(
+            call,
+            "Both python-version and python-version-file inputs are "
+            "specified, only python-version will be used.",
+        )
+    if version:
+        return version
+    name = version_file or ".python-version"
+    path = call.workspace / expand_user(name, call)
+    if not path.exists():
+        if version_file:
+            raise ActionFailed(f"The specified python version file at: {name} doesn't exist.")
+        call.log(
+            "[warning]Neither 'python-version' nor 'python-version-file' inputs were "
+            "supplied. Attempting to find '.python-version' file."
+        )
+        call.log("[warning].python-version doesn't exist.")
+        return []
+    specs = _read_version_file(path)
+    call.log(f"Resolved {name} as {', '.join(specs)}")
+    return specs
+
+
+def _read_version_file(path: Path) -> list[str]:
+    text = path.read_text()
+    if path.name == "pyproject.toml":
+        data = tomllib.loads(text)
+        spec = data.get("project", {}).get("requires-python") or (
+            data.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python", "")
+        )
+        return [str(spec).replace(",", " ")] if spec else []
+    if path.name == ".tool-versions":
+        for line in text.splitlines():
+            fields = line.split("#", 1)[0].split()
+            if fields and fields[0] == "python":
+                return fields[1:]
+        return []
+    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    return [line for line in lines if line]
+
+
+# --- discovery
+
+
+def discover(call: ActionCall) -> list[Interpreter]:
+    """Every interpreter conveyor can offer, newest first, one per prefix."""
+    env = call.env
+    roots: list[Path] = []
+    if env.get("PYENV_ROOT"):
+        roots.append(Path(env["PYENV_ROOT"]) / "versions")
+    home = env.get("HOME") or os.path.expanduser("~")
+    roots.append(Path(home) / ".pyenv" / "versions")
+    found: dict[str, Interpreter] = {}
+    for root in roots:
+        for entry in _children(root):
+            interp = _from_dir_name(entry.name, entry)
+            if interp:
+                found.setdefault(str(entry.resolve()), interp)
+    for impl in ("Python", "PyPy"):
+        for entry in _children(call.tool_cache / impl):
+            prefix = entry / "x64"
+            interp = _from_dir_name(("pypy" + entry.name) if impl == "PyPy" else entry.name, prefix)
+            if interp:
+                found.setdefault(str(prefix.resolve()), interp)
+    for interp in _from_path(
+        env.get("PATH", ""), {str(i.executable.resolve()) for i in found.values()}
+    ):
+        found.setdefault(str(interp.prefix), interp)
+    return sorted(found.values(), key=lambda i: i.version, reverse=True)
+
+
+def _children(root: Path) -> list[Path]:
+    try:
+        return [p for p in root.iterdir() if p.is_dir()]
+    except OSError:
+        return []
+
+
+def _from_dir_name(name: str, prefix: Path) -> Interpreter | None:
+    exe = next(
+        (prefix / "bin" / n for n in ("python", "python3") if (prefix / "bin" / n).exists()), None
+    )
+    if exe is None:
+        return None
+    pypy = _PYPY_DIR.match(name)
+    if pypy:
+        version = Version.parse(pypy.group(1) + ".0")
+        return Interpreter(version, prefix, exe, pypy.group(2)) if version else None
+    version = Version.parse(_PRERELEASE.sub(r"\1-\2", name))
+    return Interpreter(version, prefix, exe) if version else None
+
+
+def _from_path(path: str, known: set[str]) -> list[Interpreter]:
+    out: list[Interpreter] = []
+    seen = set(known)
+    for directory in path.split(os.pathsep):
+        if not directory or directory.rstrip("/").endswith("shims"):
+            continue
+        for exe in sorted(Path(directory).glob("python3.[0-9]*")):
+            if not re.fullmatch(r"python3\.\d+", exe.name) or not os.access(exe, os.X_OK):
+                continue
+            real = str(exe.resolve())
+            if real in seen:
+                continue
+            seen.add(real)
+            probe = run([exe, "-c", "import sys; print(sys.prefix); print(*sys.version_info[:5])"])
+            lines = probe.stdout.split("\n")
+            if probe.returncode != 0 or len(lines) < 2:
+                continue
+            major, minor, micro, level, serial = lines[1].split()
+            pre = {"alpha": "a", "beta": "b", "candidate": "rc"}.get(level, "")
+            text = f"{major}.{minor}.{micro}" + (f"-{pre}{serial}" if pre else "")
+            version = Version.parse(text)
+            if version:
+                out.append(Interpreter(version, Path(lines[0]), exe))
+    return out
+
+
+# --- selection
+
+
+def to_semantic(spec: str, allow_prereleases: bool) -> str:
+    spec = re.sub(r"^(\d+)\.(\d+)-dev$", r"~\1.\2.0-0", spec.strip())
+    spec = _PRERELEASE.sub(r"\1-\2", spec)
+    if allow_prereleases:
+        spec = re.sub(r"^(\d+)\.(\d+)$", r"~\1.\2.0-0", spec)
+    return spec
+
+
+def select(found: list[Interpreter], spec: str, allow_prereleases: bool) -> Interpreter | None:
+    spec = spec.strip()
+    if spec.lower().startswith("pypy"):
+        m = re.match(r"^pypy-?(\d+(?:\.\d+)*)(?:-v?(\S+))?$", spec.lower())
+        if not m:
+            raise ActionFailed(f"Invalid 'version' property for PyPy. Got '{spec}'")
+        py_range, pypy_spec = Range(m.group(1)), m.group(2)
+        pypy_range = Range(pypy_spec) if pypy_spec and pypy_spec != "nightly" else None
+        for interp in found:
+            pypy_version = Version.parse(interp.pypy) if interp.pypy else None
+            if not interp.pypy or not py_range.test(interp.version):
+                continue
+            if pypy_range is None or (pypy_version and pypy_range.test(pypy_version)):
+                return interp
+        return None
+    try:
+        rng = Range(to_semantic(spec, allow_prereleases))
+    except ValueError:
+        raise ActionFailed(f"Invalid python-version '{spec}'") from None
+    return next((i for i in found if not i.pypy and rng.test(i.version)), None)
+
+
+def _not_found(spec: str, found: list[Interpreter], call: ActionCall) -> str:
+    home = call.env.get("HOME") or os.path.expanduser("~")
+
+    def short(p: Path) -> str:
+        text = str(p)
+        return "~" + text[len(home) :] if home and text.startswith(home.rstrip("/") + "/") else text
+
+    label = spec if spec.lower().startswith("pypy") else f"Python {spec}"
+    available = ", ".join(f"{i.label} ({short(i.prefix)})" for i in found) or "none"
+    return (
+        f"{label} was not found. Available: {available}. "
+        "Install it with pyenv or set python-version to one of these."
+    )
+
+
+def _use(call: ActionCall, interp: Interpreter) -> None:
+    prefix = interp.prefix
+    bin_dir = prefix / "bin"
+    exe = bin_dir / "python"
+    if not exe.exists() or not (bin_dir / "python").samefile(interp.executable):
+        # e.g. /usr/bin/python3.11 found on PATH: make `python` and `python3` mean it
+        bin_dir = call.temp / "setup-python" / interp.label / "bin"
+        bin_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("python", "python3"):
+            link = bin_dir / name
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(interp.executable)
+        exe = bin_dir / "python"
+    if call.bool_input("update-environment", True):
+        location = str(prefix)
+        call.env_updates["pythonLocation"] = location
+        call.env_updates["PKG_CONFIG_PATH"] = location + "/lib/pkgconfig"
+        call.env_updates["Python_ROOT_DIR"] = location
+        call.env_updates["Python2_ROOT_DIR"] = location
+        call.env_updates["Python3_ROOT_DIR"] = location
+        lib = str(prefix / "lib")
+        current = call.env_updates.get("LD_LIBRARY_PATH", call.env.get("LD_LIBRARY_PATH", ""))
+        if lib not in current.split(":"):
+            call.env_updates["LD_LIBRARY_PATH"] = lib + (f":{current}" if current else "")
+        for entry in (str(prefix), str(bin_dir)):
+            if entry in call.path_updates:
+                call.path_updates.remove(entry)
+            call.path_updates.append(entry)
+    call.outputs["python-version"] = interp.label
+    call.outputs["python-path"] = str(exe)

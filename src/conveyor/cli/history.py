@@ -1,0 +1,76 @@
+"""``conveyor runs`` and ``conveyor logs``: the recorded history of a repository."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def _store(directory: str) -> object | None:
+    from conveyor.store.db import Store
+    from conveyor.store.paths import data_dir
+
+    path = data_dir(Path(directory).resolve()) / "conveyor.db"
+    if not path.exists():
+        print(f"no runs recorded yet for {Path(directory).resolve()}", file=sys.stderr)
+        return None
+    return Store(path)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from conveyor.store.db import Store
+
+    store = _store(args.directory)
+    if not isinstance(store, Store):
+        return 1
+    rows = [["RUN", "EVENT", "REF", "SHA", "RESULT", "STARTED", "DURATION"]]
+    for r in store.runs(args.limit):
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
+        rows.append([
+            str(r.id), r.event, r.ref, r.sha[:7], r.conclusion or r.status, started,
+            f"{r.duration:.2f}s" if r.duration is not None else "-",
+        ])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    from conveyor.store.db import Store
+
+    store = _store(args.directory)
+    if not isinstance(store, Store):
+        return 1
+    if args.run_id == "last":
+        latest = store.runs(1)
+        if not latest:
+            print("no runs recorded yet", file=sys.stderr)
+            return 1
+        run_id = latest[0].id
+    else:
+        try:
+            run_id = int(args.run_id)
+        except ValueError:
+            print(f"RUN must be a number or 'last', got '{args.run_id}'", file=sys.stderr)
+            return 2
+    if store.run(run_id) is None:
+        print(f"no run {run_id}; see 'conveyor runs'", file=sys.stderr)
+        return 1
+    jobs = store.jobs(run_id)
+    if args.job:
+        wanted = [j for j in jobs if args.job in (j.job_id, j.name)]
+        if not wanted:
+            names = ", ".join(sorted({j.name for j in jobs}))
+            print(f"run {run_id} has no job '{args.job}'; jobs: {names}", file=sys.stderr)
+            return 1
+        jobs = wanted
+    for job in jobs:
+        print(f"=== {job.name} ({job.conclusion}, {job.duration:.2f}s)")
+        if job.log and Path(job.log).is_file():
+            sys.stdout.write(Path(job.log).read_text(encoding="utf-8", errors="replace"))
+        else:
+            print("(no log)")
+    return 0

@@ -1,0 +1,114 @@
+"""The command line: parses arguments and calls one function per command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from conveyor import __version__
+
+RUN_EPILOG = """\
+examples:
+  conveyor run                          run what a push to the current branch triggers
+  conveyor run pull_request -C ../repo  as a pull request, in another repository
+  conveyor run -j test --matrix python-version:3.12
+                                        one job (and the jobs it needs), one combination
+  conveyor run --list                   which workflows and jobs the event triggers
+  conveyor run --graph                  the job graph
+  conveyor run --dry-run                plan everything, run nothing (offline)
+  conveyor run workflow_dispatch --input level=debug
+  conveyor run --secret API_TOKEN=s3cr3t --secret-file .secrets --report report.json
+
+secrets are masked (***) in every line printed, log file, summary and report.
+--secret NAME (without =VALUE) takes the value from the environment variable NAME.
+exit status: 0 when every triggered workflow succeeds, 1 when one fails or is
+cancelled, 2 for bad input (unreadable workflow, unknown job, bad option).
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="conveyor",
+        description="Run your GitHub Actions workflows, unchanged, on your own machines.",
+    )
+    parser.add_argument("--version", action="version", version=f"conveyor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run", help="run a repository's workflows here",
+        description="Run the workflows an event triggers, like GitHub Actions would.",
+        epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("event", nargs="?", default="push",
+                     help="event name (default: push): push, pull_request, workflow_dispatch, ...")
+    run.add_argument("-C", "--directory", default=".", metavar="DIR",
+                     help="the repository to run (default: the current directory)")
+    run.add_argument("-W", "--workflows", metavar="PATH",
+                     help="a workflow file or directory (default: .github/workflows)")
+    run.add_argument("-j", "--job", metavar="JOB", help="run only this job and the jobs it needs")
+    run.add_argument("-e", "--eventpath", metavar="FILE",
+                     help="JSON event payload (github.event), e.g. with before/after commits")
+    run.add_argument("--input", action="append", default=[], metavar="K=V",
+                     help="workflow_dispatch / inputs value (repeatable)")
+    run.add_argument("--var", action="append", default=[], metavar="K=V",
+                     help="a configuration variable, the vars context (repeatable)")
+    run.add_argument("-s", "--secret", action="append", default=[], metavar="K=V",
+                     help="a secret; K alone reads it from the environment (repeatable)")
+    run.add_argument("--secret-file", action="append", default=[], metavar="FILE",
+                     help="secrets from a dotenv file (repeatable)")
+    run.add_argument("--var-file", action="append", default=[], metavar="FILE",
+                     help="variables from a dotenv file (repeatable)")
+    run.add_argument("--matrix", action="append", default=[], metavar="K:V",
+                     help="run only matrix combinations with K = V (repeatable)")
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("-l", "--list", action="store_true", help="list triggered workflows and jobs")
+    mode.add_argument("-g", "--graph", action="store_true", help="draw the job graph")
+    mode.add_argument("-n", "--dry-run", action="store_true",
+                      help="plan and print what would run; execute nothing")
+    run.add_argument("--report", metavar="FILE", help="write the run's JSON report here")
+    run.add_argument("--actions-url", metavar="URL",
+                     help="where owner/repo actions are cloned from "
+                          "(default: $CONVEYOR_ACTIONS_URL or https://github.com)")
+    run.add_argument("--offline", action="store_true",
+                     help="never fetch remote actions; use cached ones only")
+    run.add_argument("-v", "--verbose", action="store_true", help="unfold ::group:: output")
+    run.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    run.add_argument("--no-color", action="store_true", help="no colours (also: NO_COLOR=1)")
+
+    runs = sub.add_parser("runs", help="list recorded runs")
+    runs.add_argument("-C", "--directory", default=".", metavar="DIR")
+    runs.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
+
+    logs = sub.add_parser("logs", help="print the logs of a recorded run")
+    logs.add_argument("run_id", metavar="RUN", help="run id (see 'conveyor runs'), or 'last'")
+    logs.add_argument("job", nargs="?", metavar="JOB",
+                      help="job id or display name; all jobs when omitted")
+    logs.add_argument("-C", "--directory", default=".", metavar="DIR")
+
+    validate = sub.add_parser("validate", help="check workflow files and report every problem")
+    validate.add_argument("-C", "--directory", default=".", metavar="DIR")
+    validate.add_argument("-W", "--workflows", metavar="PATH")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        from conveyor.cli.run import cmd_run
+
+        return cmd_run(args)
+    if args.command == "runs":
+        from conveyor.cli.history import cmd_runs
+
+        return cmd_runs(args)
+    if args.command == "logs":
+        from conveyor.cli.history import cmd_logs
+
+        return cmd_logs(args)
+    if args.command == "validate":
+        from conveyor.cli.run import cmd_validate
+
+        return cmd_validate(args)
+    parser.print_help(sys.stderr)
+    return 2

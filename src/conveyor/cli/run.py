@@ -1,0 +1,227 @@
+"""``conveyor run`` and ``conveyor validate``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from conveyor.cli.render import print_dry_run, print_graph, print_list, print_summary
+
+
+class UsageError(Exception):
+    """Bad input from the person at the keyboard; exit status 2."""
+
+
+def _pairs(items: list[str], sep: str, what: str) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for item in items:
+        key, found, value = item.partition(sep)
+        if not found or not key:
+            raise UsageError(f"{what} '{item}' must look like NAME{sep}VALUE")
+        result[key] = value
+    return result
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; '#' comments, optional 'export ', quotes stripped, \\n in "..."."""
+    result: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    for n, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        key, found, value = line.partition("=")
+        if not found or not key.strip():
+            raise UsageError(f"{path}:{n}: expected NAME=VALUE, got '{line.split('=')[0]}...'")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            quote, value = value[0], value[1:-1]
+            if quote == '"':
+                value = value.replace("\\n", "\n").replace('\\"', '"')
+        result[key.strip()] = value
+    return result
+
+
+def collect_secrets(args: argparse.Namespace) -> dict[str, str]:
+    secrets: dict[str, str] = {}
+    for f in args.secret_file:
+        secrets.update(read_dotenv(Path(f)))
+    for item in args.secret:
+        key, found, value = item.partition("=")
+        if not found:
+            if key not in os.environ:
+                raise UsageError(f"--secret {key}: no value given and ${key} is not set")
+            value = os.environ[key]
+        secrets[key] = value
+    if "GITHUB_TOKEN" not in secrets and os.environ.get("GITHUB_TOKEN"):
+        secrets["GITHUB_TOKEN"] = os.environ["GITHUB_TOKEN"]
+    return secrets
+
+
+def load_workflows(root: Path, selector: str | None) -> list[Any]:
+    from conveyor.workflow.errors import WorkflowError, WorkflowErrors
+    from conveyor.workflow.loader import discover_workflows, load_workflow
+    from conveyor.workflow.validate_util import format_error
+
+    if selector:
+        target = Path(selector)
+        target = target if target.is_absolute() else (Path.cwd() / target)
+        if not target.exists():
+            target = root / selector
+        if not target.exists():
+            raise UsageError(f"workflow path '{selector}' does not exist")
+        paths = discover_workflows_in(target) if target.is_dir() else [target]
+    else:
+        paths = discover_workflows(root)
+    if not paths:
+        raise UsageError(f"no workflow files found in {root / '.github' / 'workflows'} "
+                         "(expected *.yml or *.yaml files)")
+    workflows: list[Any] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            workflows.append(load_workflow(path, root))
+        except (WorkflowErrors, WorkflowError) as e:
+            errors = e.errors if isinstance(e, WorkflowErrors) else [e]
+            text = path.read_text(encoding="utf-8", errors="replace")
+            problems.extend(format_error(err, text) for err in errors)
+    if problems:
+        raise UsageError("\n".join(problems))
+    return workflows
+
+
+def discover_workflows_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    root = Path(args.directory).resolve()
+    try:
+        workflows = load_workflows(root, args.workflows)
+    except UsageError as e:
+        print(e, file=sys.stderr)
+        return 2
+    for wf in workflows:
+        print(f"{wf.path}: ok ({len(wf.jobs)} jobs)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except UsageError as e:
+        print(f"conveyor: {e}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from conveyor.workflow.errors import WorkflowError
+    from conveyor.workflow.event import EventError, load_event
+    from conveyor.workflow.plan import plan
+
+    root = Path(args.directory).resolve()
+    if not root.is_dir():
+        raise UsageError(f"-C {args.directory}: not a directory")
+    workflows = load_workflows(root, args.workflows)
+    try:
+        event = load_event(args.event, root, Path(args.eventpath) if args.eventpath else None)
+    except EventError as e:
+        raise UsageError(str(e)) from None
+    matrix_filter = _pairs(args.matrix, ":", "--matrix")
+    try:
+        the_plan = plan(workflows, event, root, only_job=args.job, matrix_filter=matrix_filter)
+    except WorkflowError as e:
+        raise UsageError(str(e)) from None
+    if args.job and not the_plan.workflows and not any(args.job in w.jobs for w in workflows):
+        names = sorted({k for w in workflows for k in w.jobs})
+        raise UsageError(f"no job '{args.job}' in any workflow; jobs are: {', '.join(names)}")
+    if args.list:
+        print_list(the_plan)
+        return 0
+    if args.graph:
+        print_graph(the_plan)
+        return 0
+    if args.dry_run:
+        print_dry_run(the_plan)
+        return 0
+    if not the_plan.workflows:
+        for file, reason in the_plan.not_triggered:
+            print(f"{file}: not triggered by {event.name}: {reason}", file=sys.stderr)
+        print(f"no workflow is triggered by '{event.name}'", file=sys.stderr)
+        return 0
+    return _execute(args, root, the_plan)
+
+
+def _execute(args: argparse.Namespace, root: Path, the_plan: Any) -> int:
+    from conveyor.engine.context import repo_info
+    from conveyor.engine.masking import Masker
+    from conveyor.engine.output import Console
+    from conveyor.engine.run import execute
+    from conveyor.engine.runenv import RunEnv
+    from conveyor.store.db import Store
+    from conveyor.store.paths import cache_root, data_dir
+
+    secrets = collect_secrets(args)
+    variables = {}
+    for f in args.var_file:
+        variables.update(read_dotenv(Path(f)))
+    variables.update(_pairs(args.var, "=", "--var"))
+    inputs = _pairs(args.input, "=", "--input")
+    masker = Masker()
+    for value in secrets.values():
+        masker.add(value)
+    event = the_plan.event
+    data = data_dir(root)
+    store = Store(data / "conveyor.db")
+    repo = repo_info(root)
+    run_id = store.start_run(repo.full_name, event.name, event.ref, event.sha)
+    run_dir = data / "runs" / str(run_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    store.set_run_dir(run_id, run_dir)
+    event_path = run_dir / "event.json"
+    event_path.write_text(json.dumps(event.payload, indent=2), encoding="utf-8")
+    cache = cache_root()
+    colour = False if args.no_color else None
+    console = Console(colour=colour, verbose=args.verbose, quiet=args.quiet)
+    run = RunEnv(
+        repo=repo, event=event, event_path=event_path, run_id=run_id, run_number=run_id,
+        run_dir=run_dir, cache_dir=data / "cache", tool_cache=cache / "tool-cache",
+        actions_dir=cache / "actions", console=console, masker=masker, secrets=secrets,
+        vars=variables, inputs=inputs,
+        remote_base_url=args.actions_url or os.environ.get("CONVEYOR_ACTIONS_URL")
+        or "https://github.com",
+        offline=args.offline, base_env=dict(os.environ),
+    )
+    previous = _install_interrupt(run)
+    try:
+        report = execute(the_plan, run)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    data_out = masker.mask_obj(report.to_dict())
+    store.finish_run(run_id, data_out)
+    store.close()
+    if args.report:
+        Path(args.report).write_text(json.dumps(data_out, indent=2) + "\n", encoding="utf-8")
+    print_summary(report, console, the_plan.not_triggered)
+    return 0 if report.conclusion in ("success", "skipped") else (130 if run.cancel.is_set() else 1)
+
+
+def _install_interrupt(run: Any) -> Any:
+    def on_sigint(signum: int, frame: Any) -> None:
+        if run.cancel.is_set():
+            raise KeyboardInterrupt
+        run.console.write("Cancelling the run (Ctrl-C again to abort)...")
+        # set() signals process groups and takes locks: not from inside a signal handler
+        threading.Thread(target=run.cancel.set, args=("interrupted",), daemon=True).start()
+
+    return signal.signal(signal.SIGINT, on_sigint)

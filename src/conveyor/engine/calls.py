@@ -1,0 +1,118 @@
+"""Calling a reusable workflow: ``jobs.<id>.uses`` with ``with``, ``secrets`` and outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from conveyor.engine.report import Conclusion, JobReport
+from conveyor.executors.base import CancelToken
+
+if TYPE_CHECKING:
+    from conveyor.engine.scheduler import NodeResult, WorkflowRunner
+    from conveyor.workflow.model import Workflow
+    from conveyor.workflow.plan import PlannedJob
+
+MAX_DEPTH = 10  # GitHub allows ten levels of nested reusable workflows
+
+
+class CallError(Exception):
+    pass
+
+
+def load_called(wr: WorkflowRunner, uses: str) -> Workflow:
+    from conveyor.workflow.loader import load_workflow
+
+    run = wr.run
+    uses = uses.strip()
+    if uses.startswith("./"):
+        root = run.repo.root
+        path = root / uses[2:]
+    else:
+        from conveyor.actions.remote import FetchError, fetch_repo
+
+        repo_part, _, ref = uses.partition("@")
+        parts = repo_part.split("/", 2)
+        if len(parts) < 3 or not ref:
+            raise CallError(f"'{uses}' is not a reusable workflow reference: use "
+                            "'./.github/workflows/x.yml' or 'owner/repo/.github/workflows/x.yml@ref'")
+        try:
+            root = fetch_repo(run.actions_dir, run.remote_base_url, parts[0], parts[1], ref,
+                              offline=run.offline, what="workflow")
+        except FetchError as e:
+            raise CallError(str(e)) from None
+        path = root / parts[2]
+    if not path.is_file():
+        raise CallError(f"reusable workflow '{uses}' not found at {path}")
+    wf = load_workflow(path, root)
+    if "workflow_call" not in wf.on:
+        raise CallError(f"'{uses}' is not a reusable workflow: its 'on' has no 'workflow_call'")
+    return wf
+
+
+def run_call(wr: WorkflowRunner, pj: PlannedJob, combos: list[dict[str, Any] | None]) -> NodeResult:
+    from conveyor.engine.scheduler import NodeResult, WorkflowRunner
+    from conveyor.expr import evaluate_value, to_string
+    from conveyor.workflow.inputs import InputError, resolve_call_inputs
+    from conveyor.workflow.plan import plan_workflow
+
+    reports: list[JobReport] = []
+    outputs: dict[str, str] = {}
+    failed = False
+    for combo in combos:
+        name = wr.job_name(pj, combo)
+        rep = JobReport(id=pj.key, name=name, matrix=combo)
+        reports.append(rep)
+        try:
+            if wr.label.count(" / ") >= MAX_DEPTH:
+                raise CallError(f"reusable workflows nest deeper than {MAX_DEPTH} levels")
+            wf = load_called(wr, pj.job.uses or "")
+            ctx = wr._eval_ctx(pj, "success", combo)
+            given = evaluate_value(dict(pj.job.with_), ctx)
+            spec = (wf.on.get("workflow_call") or {}).get("inputs") or {}
+            inputs = resolve_call_inputs(spec, given)
+            if pj.job.secrets == "inherit":
+                secrets = dict(wr.secrets)
+            else:
+                secrets = {k: to_string(evaluate_value(v, ctx))
+                           for k, v in (pj.job.secrets or {}).items()}  # type: ignore[union-attr]
+                if "GITHUB_TOKEN" in wr.secrets:
+                    secrets.setdefault("GITHUB_TOKEN", wr.secrets["GITHUB_TOKEN"])
+            sub = WorkflowRunner(
+                wr.run, plan_workflow(wf), github=wr.github, inputs=inputs, secrets=secrets,
+                cancel=CancelToken(wr.cancel), label=f"{wr.label}{name} / ",
+                log_prefix=f"{wr.log_prefix}-{pj.key}", groups=wr.groups,
+            )
+            sub_report = sub.execute()
+        except Exception as e:
+            from conveyor.workflow.errors import WorkflowError, WorkflowErrors
+
+            if not isinstance(e, CallError | WorkflowError | WorkflowErrors | ValueError | InputError):
+                raise
+            message = wr.run.masker.mask(str(e))
+            wr.run.console.write(f"[{wr.label}{name}] Error: {message}")
+            rep.conclusion, rep.error, failed = "failure", message, True
+            continue
+        rep.jobs = sub_report.jobs
+        rep.conclusion = sub_report.conclusion
+        rep.duration = sub_report.duration
+        jobs_ctx = {k: {"result": r.result, "outputs": r.outputs} for k, r in sub.results.items()}
+        out_spec = (wf.on.get("workflow_call") or {}).get("outputs") or {}
+        for out_name, meta in out_spec.items():
+            value = (meta or {}).get("value")
+            if value is None:
+                continue
+            from conveyor.expr import EvalContext
+
+            octx = EvalContext(contexts={"jobs": jobs_ctx, "github": wr.github,
+                                         "inputs": inputs, "vars": wr.run.vars})
+            rep.outputs[out_name] = to_string(evaluate_value(value, octx))
+        outputs.update(rep.outputs)
+        if rep.conclusion == "failure":
+            failed = True
+    result: Conclusion = "failure" if failed else (
+        "cancelled" if any(r.conclusion == "cancelled" for r in reports) else "success")
+    return NodeResult(result=result, outputs=outputs, reports=reports, failed=failed)
+
+
+__all__ = ["Path", "run_call"]

@@ -1,0 +1,319 @@
+"""Running one job instance: its steps in order, post steps, outputs, clean-up."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conveyor.engine.context import default_env, runner_context
+from conveyor.engine.output import RESULT_COLOUR, JobOutput
+from conveyor.engine.report import JobReport, StepReport
+from conveyor.engine.runenv import RunEnv
+from conveyor.executors.base import CancelToken
+from conveyor.executors.host import HostExecutor
+from conveyor.executors.watchdog import WATCHDOG
+from conveyor.workflow.model import Job, Step, Workflow
+
+DEFAULT_JOB_TIMEOUT_MINUTES = 360.0
+
+
+@dataclass(slots=True)
+class JobSpec:
+    """One job instance to run: a job, one matrix combination, the results it needs."""
+
+    workflow: Workflow
+    key: str
+    job: Job
+    name: str  # display name, e.g. "test (3.11)"
+    label: str  # output prefix
+    github: dict[str, Any]
+    matrix: dict[str, Any] | None = None
+    strategy: dict[str, Any] = field(default_factory=dict)
+    needs: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    cancel: CancelToken = field(default_factory=CancelToken)
+    log_name: str = "job"
+
+
+@dataclass(slots=True)
+class Scope:
+    """Where steps run: the job itself, or a composite action inside it."""
+
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)  # the `steps` context
+    status: str = "success"  # what success()/failure()/cancelled() see
+    inputs: dict[str, Any] | None = None  # a composite action's `inputs`
+    action_path: str = ""
+    action_repository: str = ""
+    action_ref: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # env declared by the scope (job or action)
+    composite: bool = False
+
+
+@dataclass(slots=True)
+class PostStep:
+    name: str
+    condition: str  # e.g. "success()" or "always()"
+    run: Callable[[], StepReport | None]
+
+
+class StepFailed(Exception):
+    """A step failed before or outside its process (bad expression, missing action...)."""
+
+
+class JobRunner:
+    def __init__(self, run: RunEnv, spec: JobSpec) -> None:
+        self.run = run
+        self.spec = spec
+        self.job = spec.job
+        self.cancel = spec.cancel
+        self.report = JobReport(id=spec.key, name=spec.name, matrix=spec.matrix)
+        self.global_env: dict[str, str] = {}  # from GITHUB_ENV
+        self.path_prepend: list[str] = []  # from GITHUB_PATH, newest first
+        self.post_steps: list[PostStep] = []
+        self.summary: list[str] = []
+        self.step_counts: dict[str, int] = {}
+        self.timed_out = False
+        job_dir = run.run_dir / "work" / spec.log_name
+        self.executor = HostExecutor(job_dir, run.repo.name, run.tool_cache)
+        self.paths = self.executor.paths
+        self.out = JobOutput(
+            run.console, spec.label, run.run_dir / "logs" / f"{spec.log_name}.log", run.masker
+        )
+        self.report.log = str(self.out.log_path)
+        self.runner_ctx = runner_context(self.paths.temp, self.paths.tool_cache)
+        self.github = dict(spec.github)
+        self.github["job"] = spec.key
+        self.github["workspace"] = str(self.paths.workspace)
+        self.job_env: dict[str, str] = {}
+        self.defaults: dict[str, str] = {}
+        self._base_env = {**run.base_env, **default_env(self.github, self.runner_ctx)}
+
+    # -- contexts ---------------------------------------------------------------------------
+
+    def contexts(self, scope: Scope, env: dict[str, str] | None = None) -> dict[str, Any]:
+        job_ctx: dict[str, Any] = {"status": scope.status, "container": {}, "services": {}}
+        github = self.github
+        if scope.action_path:
+            github = {
+                **github,
+                "action_path": scope.action_path,
+                "action_repository": scope.action_repository,
+                "action_ref": scope.action_ref,
+            }
+        ctx: dict[str, Any] = {
+            "github": github,
+            "env": self.env_context(scope) if env is None else env,
+            "vars": self.run.vars,
+            "secrets": self.spec.secrets,
+            "inputs": scope.inputs if scope.inputs is not None else self.spec.inputs,
+            "matrix": self.spec.matrix or {},
+            "strategy": self.spec.strategy,
+            "needs": self.spec.needs,
+            "steps": scope.steps,
+            "job": job_ctx,
+            "runner": self.runner_ctx,
+        }
+        return ctx
+
+    def env_context(self, scope: Scope) -> dict[str, str]:
+        return {**self.job_env, **self.global_env, **scope.env}
+
+    def eval_ctx(self, scope: Scope, env: dict[str, str] | None = None) -> Any:
+        from conveyor.expr import EvalContext
+
+        return EvalContext(
+            contexts=self.contexts(scope, env),
+            status=lambda: scope.status,
+            workspace=str(self.paths.workspace),
+        )
+
+    def evaluate(self, value: Any, scope: Scope, env: dict[str, str] | None = None) -> Any:
+        from conveyor.expr import contains_expression, evaluate_value
+
+        if isinstance(value, str) and not contains_expression(value):
+            return value
+        return evaluate_value(value, self.eval_ctx(scope, env))
+
+    def evaluate_str(self, value: Any, scope: Scope, env: dict[str, str] | None = None) -> str:
+        from conveyor.expr import to_string
+
+        return to_string(self.evaluate(value, scope, env))
+
+    def evaluate_env(self, raw: dict[str, Any], scope: Scope, base: dict[str, str]) -> dict[str, str]:
+        """An `env:` block; each value may use the env declared before it (GitHub does)."""
+        from conveyor.expr import to_string
+
+        result: dict[str, str] = {}
+        for k, v in raw.items():
+            value = v if isinstance(v, str) else (to_string(v) if v is not None else "")
+            result[str(k)] = self.evaluate_str(value, scope, {**base, **result})
+        return result
+
+    def process_env(self, step_env: dict[str, str], extra: dict[str, str] | None = None) -> dict[str, str]:
+        """The environment a step's process gets."""
+        env = {**self._base_env, **self.job_env, **self.global_env, **step_env}
+        env.update({k: v for k, v in self._base_env.items() if k.startswith(("GITHUB_", "RUNNER_"))})
+        if extra:
+            env.update(extra)
+        if self.path_prepend:
+            env["PATH"] = os.pathsep.join([*self.path_prepend, env.get("PATH", "")])
+        return env
+
+    def next_action_id(self, base: str) -> str:
+        """GitHub's generated step ids: __run, __run_2, __actions_checkout ..."""
+        n = self.step_counts.get(base, 0) + 1
+        self.step_counts[base] = n
+        return base if n == 1 else f"{base}_{n}"
+
+    # -- running ----------------------------------------------------------------------------
+
+    def run_job(self) -> JobReport:
+        from conveyor.engine.steps import run_steps
+
+        start = time.monotonic()
+        scope = Scope()
+        timer: int | None = None
+        try:
+            self._setup(scope)
+            minutes = self._timeout_minutes(scope)
+            timer = WATCHDOG.schedule(minutes * 60, self._on_timeout)
+            self.executor.prepare()
+            defaults = {**self.spec.workflow.defaults_run, **self.job.defaults_run}
+            self.defaults = defaults
+            run_steps(self, self.job.steps, scope, self.report.steps)
+            self._run_post_steps(scope)
+            self.report.outputs = self._job_outputs(scope)
+        except StepFailed as e:
+            self.out.info(f"Error: {e}", "31")
+            self.report.error = self.run.masker.mask(str(e))
+            scope.status = "failure"
+        finally:
+            if timer is not None:
+                WATCHDOG.cancel(timer)
+            self.executor.teardown()
+        self.report.conclusion = scope.status  # type: ignore[assignment]
+        if self.timed_out:
+            self.report.conclusion = "cancelled"
+        self.report.duration = time.monotonic() - start
+        self._write_summary()
+        colour = RESULT_COLOUR.get(self.report.conclusion, "0")
+        self.out.info(f"Job {self.report.conclusion} in {self.report.duration:.2f}s", colour)
+        self.out.close()
+        return self.report
+
+    def _setup(self, scope: Scope) -> None:
+        job = self.job
+        for what in ("container", "services"):
+            if getattr(job, what):
+                raise StepFailed(
+                    f"jobs.{self.spec.key}.{what} is not supported by the host executor yet "
+                    "(job and service containers arrive with the podman executor)"
+                )
+        self._check_runs_on(scope)
+        wf_env = self.evaluate_env(self.spec.workflow.env, scope, {})
+        self.job_env = {**wf_env, **self.evaluate_env(job.env, scope, wf_env)}
+        if job.environment is not None:
+            env = self.evaluate(job.environment, scope)
+            if isinstance(env, str):
+                env = {"name": env}
+            if isinstance(env, dict) and env.get("name"):
+                from conveyor.expr import to_string
+
+                self.report.environment = {
+                    "name": to_string(env.get("name")), "url": to_string(env.get("url")),
+                }
+
+    def _check_runs_on(self, scope: Scope) -> None:
+        value = self.evaluate(self.job.runs_on, scope)
+        labels: list[str] = []
+        if isinstance(value, str):
+            labels = [value]
+        elif isinstance(value, list):
+            labels = [str(v) for v in value]
+        elif isinstance(value, dict):
+            raw = value.get("labels", [])
+            labels = [raw] if isinstance(raw, str) else [str(v) for v in raw]
+        for label in labels:
+            low = label.lower()
+            if low.startswith(("windows", "macos")) or low in ("windows", "macos", "macOS"):
+                raise StepFailed(
+                    f"runs-on '{label}': this runner is Linux; Conveyor runs jobs on this "
+                    "machine's operating system only"
+                )
+
+    def _timeout_minutes(self, scope: Scope) -> float:
+        raw = self.job.timeout_minutes
+        if raw is None:
+            return DEFAULT_JOB_TIMEOUT_MINUTES
+        value = self.evaluate(raw, scope)
+        try:
+            minutes = float(value)
+        except (TypeError, ValueError):
+            raise StepFailed(f"timeout-minutes must be a number, got '{value}'") from None
+        return minutes if minutes > 0 else DEFAULT_JOB_TIMEOUT_MINUTES
+
+    def _on_timeout(self) -> None:
+        self.timed_out = True
+        minutes = self._safe_minutes()
+        self.out.info(
+            f"Error: The job running on runner {self.runner_ctx['name']} has exceeded the "
+            f"maximum execution time of {minutes} minutes.",
+            "31",
+        )
+        self.cancel.set("timeout")
+
+    def _safe_minutes(self) -> str:
+        raw = self.job.timeout_minutes
+        return str(raw if raw is not None else int(DEFAULT_JOB_TIMEOUT_MINUTES))
+
+    def _run_post_steps(self, scope: Scope) -> None:
+        from conveyor.engine.steps import condition_holds
+
+        while self.post_steps:
+            post = self.post_steps.pop()
+            if not condition_holds(self, post.condition, scope):
+                continue
+            rep = post.run()
+            if rep is not None:
+                self.report.steps.append(rep)
+                if rep.conclusion == "failure" and scope.status == "success":
+                    scope.status = "failure"
+
+    def _job_outputs(self, scope: Scope) -> dict[str, str]:
+        outputs: dict[str, str] = {}
+        for name, raw in self.job.outputs.items():
+            try:
+                value = self.evaluate_str(raw, scope)
+            except Exception as e:  # an output that fails to evaluate is empty, as on GitHub
+                self.out.info(f"Warning: output '{name}': {e}", "33")
+                continue
+            if self.run.masker.mask(value) != value:
+                self.out.info(
+                    f"Warning: Skip output '{name}' since it may contain secret.", "33"
+                )
+                continue
+            outputs[name] = value
+        return outputs
+
+    def _write_summary(self) -> None:
+        if not self.summary:
+            return
+        path: Path = self.run.run_dir / "summaries" / f"{self.spec.log_name}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.run.masker.mask("".join(self.summary)), encoding="utf-8")
+
+    def step_name(self, step: Step, scope: Scope) -> str:
+        if step.name:
+            try:
+                return self.evaluate_str(step.name, scope)
+            except Exception:
+                return step.name
+        if step.run is not None:
+            first = step.run.strip().splitlines()[0] if step.run.strip() else ""
+            return f"Run {first}"
+        return f"Run {step.uses}"

@@ -1,0 +1,37 @@
+"""What every job of one run shares: the repository, the event, secrets, output, stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from conveyor.executors.base import CancelToken
+
+if TYPE_CHECKING:
+    from conveyor.engine.context import RepoInfo
+    from conveyor.engine.masking import Masker
+    from conveyor.engine.output import Console
+    from conveyor.workflow.event import Event
+
+
+@dataclass(slots=True)
+class RunEnv:
+    repo: RepoInfo
+    event: Event
+    event_path: Path
+    run_id: int
+    run_number: int
+    run_dir: Path  # per-run files: logs, artifacts, summaries
+    cache_dir: Path  # actions/cache entries, shared across runs
+    tool_cache: Path  # RUNNER_TOOL_CACHE
+    actions_dir: Path  # remote actions and workflows, cached by commit
+    console: Console
+    masker: Masker
+    secrets: dict[str, str] = field(default_factory=dict)
+    vars: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    remote_base_url: str = "https://github.com"
+    offline: bool = False  # never fetch remote actions; use the cache only
+    cancel: CancelToken = field(default_factory=CancelToken)  # Ctrl-C
+    base_env: dict[str, str] = field(default_factory=dict)  # the runner's own environment

@@ -1,0 +1,289 @@
+"""Running a workflow plan: the needs DAG, matrices, fail-fast, max-parallel, job `if`,
+job-level continue-on-error, concurrency groups, reusable workflow calls."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from conveyor.engine.concurrency import ConcurrencyGroups
+from conveyor.engine.job import JobRunner, JobSpec
+from conveyor.engine.report import Conclusion, JobReport, WorkflowReport, combine
+from conveyor.engine.runenv import RunEnv
+from conveyor.executors.base import CancelToken
+from conveyor.workflow.plan import PlannedJob, WorkflowPlan
+
+
+@dataclass(slots=True)
+class NodeResult:
+    """A job of the DAG after it ran, all matrix combinations folded into one."""
+
+    result: Conclusion  # what needs.<id>.result says
+    outputs: dict[str, str] = field(default_factory=dict)
+    reports: list[JobReport] = field(default_factory=list)
+    failed: bool = False  # counts against the workflow's conclusion
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+class WorkflowRunner:
+    def __init__(
+        self,
+        run: RunEnv,
+        wplan: WorkflowPlan,
+        *,
+        github: dict[str, Any],
+        inputs: dict[str, Any] | None = None,
+        secrets: dict[str, str] | None = None,
+        cancel: CancelToken | None = None,
+        label: str = "",
+        log_prefix: str = "",
+        groups: ConcurrencyGroups | None = None,
+    ) -> None:
+        self.run = run
+        self.plan = wplan
+        self.github = github
+        self.inputs = inputs or {}
+        self.secrets = secrets if secrets is not None else run.secrets
+        self.cancel = cancel or CancelToken(run.cancel)
+        self.label = label
+        self.log_prefix = log_prefix or _SAFE.sub("-", wplan.file.rsplit("/", 1)[-1])
+        self.groups = groups or ConcurrencyGroups()
+        self.results: dict[str, NodeResult] = {}
+
+    def execute(self) -> WorkflowReport:
+        wf = self.plan.workflow
+        report = WorkflowReport(name=wf.display_name, file=wf.path)
+        start = time.monotonic()
+        pending = [k for level in self.plan.stages for k in level]
+        running: dict[Future[NodeResult], str] = {}
+        with ThreadPoolExecutor(max_workers=max(4, len(pending))) as pool:
+            while pending or running:
+                for key in list(pending):
+                    if all(n in self.results for n in self.plan.jobs[key].needs):
+                        pending.remove(key)
+                        running[pool.submit(self._run_node, self.plan.jobs[key])] = key
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    key = running.pop(fut)
+                    self.results[key] = fut.result()
+        for key in self.plan.jobs:
+            if key in self.results:
+                report.jobs.extend(self.results[key].reports)
+        conclusions: list[Conclusion] = []
+        for r in self.results.values():
+            if r.failed:
+                conclusions.append("failure")
+            elif r.result == "cancelled":
+                conclusions.append("cancelled")
+            elif r.result == "skipped":
+                conclusions.append("skipped")
+            else:
+                conclusions.append("success")
+        report.conclusion = combine(conclusions)
+        if report.conclusion == "skipped" and conclusions:
+            report.conclusion = "success" if not self.cancel.is_set() else "cancelled"
+        report.duration = time.monotonic() - start
+        return report
+
+    # -- one DAG node ---------------------------------------------------------------------
+
+    def needs_context(self, pj: PlannedJob) -> dict[str, Any]:
+        return {
+            n: {"result": self.results[n].result, "outputs": self.results[n].outputs}
+            for n in pj.needs if n in self.results
+        }
+
+    def _needs_status(self, pj: PlannedJob) -> str:
+        if self.cancel.is_set():
+            return "cancelled"
+        results = [self.results[n].result for n in pj.needs if n in self.results]
+        if "failure" in results:
+            return "failure"
+        if "cancelled" in results:
+            return "failure"
+        if "skipped" in results:
+            return "skipped"  # success(), failure() and cancelled() are all false
+        return "success"
+
+    def _eval_ctx(self, pj: PlannedJob, status: str, matrix: dict[str, Any] | None = None) -> Any:
+        from conveyor.expr import EvalContext
+
+        return EvalContext(
+            contexts={
+                "github": self.github, "needs": self.needs_context(pj), "vars": self.run.vars,
+                "inputs": self.inputs, "matrix": matrix or {}, "strategy": {},
+                "secrets": self.secrets, "env": {}, "runner": {}, "job": {},
+            },
+            status=lambda: status,
+        )
+
+    def _run_node(self, pj: PlannedJob) -> NodeResult:
+        from conveyor.expr import ExprError, evaluate_condition
+
+        status = self._needs_status(pj)
+        job = pj.job
+        try:
+            go = bool(evaluate_condition(job.if_ or "", self._eval_ctx(pj, status)))
+        except ExprError as e:
+            return self._failed_before_start(pj, f"jobs.{pj.key}.if: {e}")
+        if not go:
+            rep = JobReport(id=pj.key, name=job.name or pj.key, conclusion="skipped")
+            if status == "cancelled":
+                rep.conclusion = "cancelled"
+            return NodeResult(result=rep.conclusion, reports=[rep])
+        try:
+            combos = self._matrix(pj)
+        except (ExprError, ValueError) as e:
+            return self._failed_before_start(pj, f"jobs.{pj.key}.strategy.matrix: {e}")
+        if job.uses:
+            from conveyor.engine.calls import run_call
+
+            return run_call(self, pj, combos)
+        return self._run_matrix(pj, combos)
+
+    def _failed_before_start(self, pj: PlannedJob, message: str) -> NodeResult:
+        message = self.run.masker.mask(message)
+        self.run.console.write(f"[{self.label}{pj.key}] Error: {message}")
+        rep = JobReport(id=pj.key, name=pj.job.name or pj.key, conclusion="failure", error=message)
+        return NodeResult(result="failure", reports=[rep], failed=True)
+
+    def _matrix(self, pj: PlannedJob) -> list[dict[str, Any] | None]:
+        if pj.matrix is not None:
+            return list(pj.matrix)
+        if not pj.matrix_dynamic or pj.job.strategy is None:
+            return [None]
+        from conveyor.expr import evaluate_value
+        from conveyor.workflow.matrix import expand_matrix
+
+        value = evaluate_value(pj.job.strategy.matrix, self._eval_ctx(pj, "success"))
+        if not isinstance(value, dict):
+            raise ValueError(f"the matrix must be a mapping, got {type(value).__name__}")
+        return list(expand_matrix(value))
+
+    def _strategy_flag(self, raw: Any, pj: PlannedJob, default: Any) -> Any:
+        if raw is None:
+            return default
+        if isinstance(raw, str) and "${{" in raw:
+            from conveyor.expr import evaluate_value
+
+            return evaluate_value(raw, self._eval_ctx(pj, "success"))
+        return raw
+
+    def job_name(self, pj: PlannedJob, matrix: dict[str, Any] | None) -> str:
+        from conveyor.expr import evaluate_value, to_string
+        from conveyor.workflow.matrix import matrix_label
+
+        raw = pj.job.name
+        if raw and "${{" in raw:
+            try:
+                return to_string(evaluate_value(raw, self._eval_ctx(pj, "success", matrix)))
+            except Exception:
+                return raw
+        base = raw or pj.key
+        return f"{base} ({matrix_label(matrix)})" if matrix else base
+
+    def _run_matrix(self, pj: PlannedJob, combos: list[dict[str, Any] | None]) -> NodeResult:
+        from conveyor.expr import truthy
+
+        strategy = pj.job.strategy
+        fail_fast = truthy(self._strategy_flag(strategy.fail_fast if strategy else None, pj, True))
+        max_parallel = self._strategy_flag(strategy.max_parallel if strategy else None, pj, None)
+        limit = int(max_parallel) if max_parallel not in (None, "") else len(combos)
+        limit = max(1, min(limit, len(combos)))
+        matrix_cancel = CancelToken(self.cancel)
+        slots = threading.BoundedSemaphore(limit)
+        reports: list[JobReport | None] = [None] * len(combos)
+        failed_flags = [False] * len(combos)
+        lock = threading.Lock()
+
+        def one(i: int, combo: dict[str, Any] | None) -> None:
+            with slots:
+                rep, counted_failure = self._run_instance(pj, combo, i, len(combos), fail_fast,
+                                                          limit, matrix_cancel)
+            with lock:
+                reports[i] = rep
+                failed_flags[i] = counted_failure
+            if counted_failure and fail_fast and len(combos) > 1:
+                matrix_cancel.set("fail-fast")
+
+        if len(combos) == 1:
+            one(0, combos[0])
+        else:
+            threads = [threading.Thread(target=one, args=(i, c), daemon=True)
+                       for i, c in enumerate(combos)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        final = [r for r in reports if r is not None]
+        outputs: dict[str, str] = {}
+        for r in final:
+            outputs.update(r.outputs)
+        failed = any(failed_flags)
+        if failed:
+            result: Conclusion = "failure"
+        elif any(r.conclusion == "cancelled" for r in final):
+            result = "cancelled"
+        else:
+            result = "success"
+        return NodeResult(result=result, outputs=outputs, reports=final, failed=failed)
+
+    def _run_instance(
+        self, pj: PlannedJob, combo: dict[str, Any] | None, index: int, total: int,
+        fail_fast: bool, max_parallel: int, matrix_cancel: CancelToken,
+    ) -> tuple[JobReport, bool]:
+        """Run one matrix combination; returns its report and whether it fails the workflow."""
+        name = self.job_name(pj, combo)
+        if matrix_cancel.is_set():
+            return JobReport(id=pj.key, name=name, matrix=combo, conclusion="cancelled"), False
+        cancel = CancelToken(matrix_cancel)
+        release = self._acquire_concurrency(pj, combo, cancel)
+        try:
+            if cancel.is_set():
+                return JobReport(id=pj.key, name=name, matrix=combo, conclusion="cancelled"), False
+            log_name = f"{self.log_prefix}-{_SAFE.sub('-', name)}"
+            spec = JobSpec(
+                workflow=self.plan.workflow, key=pj.key, job=pj.job, name=name,
+                label=f"{self.label}{name}", github=self.github, matrix=combo,
+                strategy={"fail-fast": fail_fast, "job-index": index, "job-total": total,
+                          "max-parallel": max_parallel},
+                needs=self.needs_context(pj), inputs=self.inputs, secrets=self.secrets,
+                cancel=cancel, log_name=log_name,
+            )
+            rep = JobRunner(self.run, spec).run_job()
+        finally:
+            release()
+        counted = rep.conclusion == "failure" and not self._job_continue_on_error(pj, combo)
+        return rep, counted
+
+    def _job_continue_on_error(self, pj: PlannedJob, combo: dict[str, Any] | None) -> bool:
+        raw = pj.job.continue_on_error
+        if isinstance(raw, bool):
+            return raw
+        from conveyor.expr import evaluate_value, truthy
+
+        return truthy(evaluate_value(raw, self._eval_ctx(pj, "success", combo)))
+
+    def _acquire_concurrency(
+        self, pj: PlannedJob, combo: dict[str, Any] | None, cancel: CancelToken
+    ) -> Any:
+        raw = pj.job.concurrency
+        if not raw:
+            return lambda: None
+        from conveyor.expr import evaluate_value, to_string, truthy
+
+        value = evaluate_value(raw, self._eval_ctx(pj, "success", combo))
+        if isinstance(value, dict):
+            group = to_string(value.get("group", ""))
+            cip = truthy(value.get("cancel-in-progress", False))
+        else:
+            group, cip = to_string(value), False
+        return self.groups.acquire(group, cip, cancel)

@@ -1,0 +1,290 @@
+"""Running steps: conditions, env, timeouts, continue-on-error, outcome vs conclusion,
+``run:`` scripts, workflow commands and the env files (GITHUB_OUTPUT, GITHUB_ENV, ...)."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from conveyor.engine.report import StepReport
+from conveyor.executors.base import CancelToken, ExitInfo
+
+if TYPE_CHECKING:
+    from conveyor.engine.job import JobRunner, Scope
+    from conveyor.workflow.model import Step
+
+_FILE_KINDS = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE")
+
+
+@dataclass(slots=True)
+class ProcessResult:
+    exit: ExitInfo
+    outputs: dict[str, str] = field(default_factory=dict)
+    state: dict[str, str] = field(default_factory=dict)
+
+
+def condition_holds(runner: JobRunner, condition: str | None, scope: Scope) -> bool:
+    from conveyor.expr import evaluate_condition
+
+    if not condition and scope.status == "success" and not runner.cancel.is_set():
+        return True  # the common case: no `if:` on a healthy job
+    return bool(evaluate_condition(condition or "", runner.eval_ctx(scope)))
+
+
+def run_steps(
+    runner: JobRunner, steps: list[Step], scope: Scope, reports: list[StepReport]
+) -> None:
+    for step in steps:
+        rep = run_step(runner, step, scope)
+        reports.append(rep)
+
+
+def run_step(runner: JobRunner, step: Step, scope: Scope) -> StepReport:
+    from conveyor.expr import ExprError
+
+    if runner.cancel.is_set() and scope.status != "cancelled":
+        scope.status = "cancelled"
+    name = runner.step_name(step, scope)
+    rep = StepReport(id=step.id, name=name)
+    out = runner.out
+    try:
+        run_it = condition_holds(runner, step.if_, scope)
+    except ExprError as e:
+        out.info(f"Error: step '{name}': if: {e}", "31")
+        rep.outcome = rep.conclusion = "failure"
+        _record(runner, step, scope, rep)
+        scope.status = "failure"
+        return rep
+    if not run_it:
+        _record(runner, step, scope, rep)
+        return rep
+    started = time.monotonic()
+    out.step_started()
+    out.info(f"⭐ {name}", "1")
+    outcome = "success"
+    try:
+        env = runner.evaluate_env(step.env, scope, runner.env_context(scope))
+        step_env = {**scope.env, **env}
+        timeout = _step_timeout(runner, step, scope, step_env)
+        # a step that runs while the job is being cancelled (if: always()) must not be killed
+        token = CancelToken() if runner.cancel.is_set() else CancelToken(runner.cancel)
+        if step.run is not None:
+            outcome, rep.outputs = run_script(runner, step, scope, step_env, timeout, token)
+        else:
+            from conveyor.actions.runner import run_action
+
+            outcome, rep.outputs = run_action(runner, step, scope, step_env, timeout, token)
+    except Exception as e:  # expression errors, missing actions: the step fails, the job goes on
+        from conveyor.engine.job import StepFailed
+
+        if not isinstance(e, ExprError | StepFailed | ValueError | OSError):
+            raise
+        out.info(f"Error: {e}", "31")
+        outcome = "failure"
+    rep.outcome = outcome  # type: ignore[assignment]
+    rep.conclusion = rep.outcome
+    if outcome == "failure" and _continue_on_error(runner, step, scope):
+        rep.conclusion = "success"
+    rep.duration = time.monotonic() - started
+    if rep.outcome == "failure":
+        out.step_failed()
+    colour = {"success": "32", "failure": "31", "cancelled": "33"}.get(rep.outcome, "0")
+    note = " (continue-on-error)" if rep.outcome != rep.conclusion else ""
+    out.info(f"{'✅' if rep.outcome == 'success' else '❌'} {name} [{rep.duration:.3f}s]"
+             f" {rep.outcome}{note}", colour)
+    if rep.conclusion == "failure" and scope.status != "cancelled":
+        scope.status = "failure"
+    if rep.outcome == "cancelled":
+        scope.status = "cancelled"
+    _record(runner, step, scope, rep)
+    return rep
+
+
+def _record(runner: JobRunner, step: Step, scope: Scope, rep: StepReport) -> None:
+    if step.id:
+        scope.steps[step.id] = {
+            "outputs": rep.outputs, "outcome": rep.outcome, "conclusion": rep.conclusion,
+        }
+
+
+def _continue_on_error(runner: JobRunner, step: Step, scope: Scope) -> bool:
+    value = step.continue_on_error
+    if isinstance(value, bool):
+        return value
+    from conveyor.expr import truthy
+
+    return truthy(runner.evaluate(value, scope))
+
+
+def _step_timeout(runner: JobRunner, step: Step, scope: Scope, env: dict[str, str]) -> float | None:
+    if step.timeout_minutes is None:
+        return None
+    value = runner.evaluate(step.timeout_minutes, scope, {**runner.env_context(scope), **env})
+    try:
+        minutes = float(value)
+    except (TypeError, ValueError):
+        from conveyor.engine.job import StepFailed
+
+        raise StepFailed(f"timeout-minutes must be a number, got '{value}'") from None
+    return minutes * 60 if minutes > 0 else None
+
+
+def run_script(
+    runner: JobRunner,
+    step: Step,
+    scope: Scope,
+    env: dict[str, str],
+    timeout: float | None,
+    token: CancelToken,
+) -> tuple[str, dict[str, str]]:
+    from conveyor.engine.shells import resolve_shell, script_contents
+
+    envctx = {**runner.env_context(scope), **env}
+    script = runner.evaluate_str(step.run or "", scope, envctx)
+    shell_name = step.shell or (None if scope.composite else runner.defaults.get("shell"))
+    if step.shell:
+        shell_name = runner.evaluate_str(step.shell, scope, envctx)
+    shell = resolve_shell(shell_name)
+    wd_raw = step.working_directory
+    if wd_raw is None and not scope.composite:
+        wd_raw = runner.defaults.get("working-directory")
+    cwd = runner.paths.workspace
+    if wd_raw:
+        cwd = cwd / runner.evaluate_str(wd_raw, scope, envctx)
+    path = runner.paths.temp / f"{uuid.uuid4()}{shell.extension}"
+    path.write_text(script_contents(script, shell), encoding="utf-8")
+    action_id = step.id or runner.next_action_id("__run")
+    result = exec_process(
+        runner, shell.command(str(path)), cwd, env, timeout, token,
+        extra_env={"GITHUB_ACTION": action_id},
+    )
+    return _outcome(runner, result.exit, timeout, step.id), result.outputs
+
+
+def _outcome(runner: JobRunner, exit: ExitInfo, timeout: float | None, step_id: str | None) -> str:
+    if exit.cancelled:
+        return "cancelled"
+    if exit.timed_out:
+        minutes = (timeout or 0) / 60
+        runner.out.info(f"Error: The action has timed out after {minutes:g} minutes.", "31")
+        return "failure"
+    if exit.code != 0:
+        runner.out.info(f"Error: Process completed with exit code {exit.code}.", "31")
+        return "failure"
+    return "success"
+
+
+def exec_process(
+    runner: JobRunner,
+    argv: list[str],
+    cwd: Path,
+    step_env: dict[str, str],
+    timeout: float | None,
+    token: CancelToken,
+    *,
+    extra_env: dict[str, str] | None = None,
+    state_in: dict[str, str] | None = None,
+) -> ProcessResult:
+    """Run one process of a step: files for env/output, commands on stdout, then read back."""
+    from conveyor.engine.commands import CommandProcessor
+
+    files_dir = runner.paths.temp / "_runner_file_commands"
+    files_dir.mkdir(exist_ok=True)
+    tag = uuid.uuid4().hex
+    files = {kind: files_dir / f"{kind.lower()}_{tag}" for kind in _FILE_KINDS}
+    for f in files.values():
+        f.touch()
+    extra = {k: str(v) for k, v in files.items()}
+    if extra_env:
+        extra.update(extra_env)
+    if state_in:
+        extra.update({f"STATE_{k}": v for k, v in state_in.items()})
+    env = runner.process_env(step_env, extra)
+    if not cwd.is_dir():
+        from conveyor.engine.job import StepFailed
+
+        raise StepFailed(f"working-directory '{cwd}' does not exist")
+    result = ProcessResult(exit=ExitInfo(0))
+    processor = CommandProcessor()
+    out = runner.out
+    debug = bool(runner.runner_ctx.get("debug"))
+
+    def on_line(line: str) -> None:
+        cmd = processor.feed(line) if "::" in line else None
+        if cmd is None:
+            out.line(line)
+        else:
+            _handle_command(runner, cmd, result, debug)
+
+    result.exit = runner.executor.run(
+        argv, cwd=cwd, env=env, on_line=on_line, timeout=timeout, cancel=token
+    )
+    _read_files(runner, files, result)
+    return result
+
+
+def _handle_command(runner: JobRunner, cmd: Any, result: ProcessResult, debug: bool) -> None:
+    from conveyor.engine.commands import format_annotation
+
+    out = runner.out
+    name = cmd.name
+    if name == "add-mask":
+        runner.run.masker.add(cmd.message)
+    elif name == "group":
+        out.group(cmd.message)
+    elif name == "endgroup":
+        out.endgroup()
+    elif name in ("error", "warning", "notice"):
+        colour = {"error": "31", "warning": "33", "notice": "36"}[name]
+        out.info(format_annotation(cmd), colour)
+    elif name == "debug":
+        if debug:
+            out.info(f"##[debug]{cmd.message}", "90")
+    elif name == "set-output":
+        result.outputs[cmd.properties.get("name", "")] = cmd.message
+    elif name == "save-state":
+        result.state[cmd.properties.get("name", "")] = cmd.message
+    elif name in ("set-env", "add-path"):
+        out.info(
+            f"Error: Unable to process command '::{name}' successfully. The `{name}` command "
+            "is disabled. Please upgrade to using Environment Files.",
+            "31",
+        )
+    elif name == "echo":
+        pass
+    else:
+        out.line(cmd.raw if hasattr(cmd, "raw") else f"::{name}::{cmd.message}")
+
+
+def _read_files(runner: JobRunner, files: dict[str, Path], result: ProcessResult) -> None:
+    from conveyor.engine.envfiles import parse_env_file, parse_path_file
+
+    for kind, path in files.items():
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue
+        if size == 0:
+            path.unlink(missing_ok=True)
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        path.unlink(missing_ok=True)
+        if kind == "GITHUB_OUTPUT":
+            result.outputs.update(parse_env_file(text))
+        elif kind == "GITHUB_STATE":
+            result.state.update(parse_env_file(text))
+        elif kind == "GITHUB_ENV":
+            for k, v in parse_env_file(text):
+                runner.global_env[k] = v
+        elif kind == "GITHUB_PATH":
+            for p in parse_path_file(text):
+                runner.path_prepend.insert(0, p)
+        elif kind == "GITHUB_STEP_SUMMARY":
+            runner.summary.append(text if text.endswith("\n") else text + "\n")
+
+
+__all__ = ["condition_holds", "exec_process", "run_step", "run_steps", "run_script", "os"]

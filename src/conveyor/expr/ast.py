@@ -1,0 +1,100 @@
+"""Syntax tree nodes. Columns are 1-based positions in the expression text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    value: Any  # None, bool, float or str
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class NamedValue:
+    """A context reference such as ``github`` (matched case-insensitively)."""
+
+    name: str
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Wildcard:
+    """The ``*`` in ``a.*`` or ``a[*]``."""
+
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """``target[index]`` and ``target.name`` (the name becomes a string Literal)."""
+
+    target: Node
+    index: Node
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: Node
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    """Comparison: one of == != < <= > >=."""
+
+    op: str
+    left: Node
+    right: Node
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Logical:
+    """``&&`` / ``||`` over two or more operands (nested chains are flattened)."""
+
+    op: str
+    args: tuple[Node, ...]
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str  # lower-cased, for dispatch
+    raw_name: str  # as written, for messages
+    args: tuple[Node, ...]
+    column: int
+
+
+Node = Literal | NamedValue | Wildcard | Index | Not | Binary | Logical | Call
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Index):
+        return (node.target, node.index)
+    if isinstance(node, Not):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, (Logical, Call)):
+        return node.args
+    return ()
+
+
+def walk(node: Node) -> list[Node]:
+    """All nodes of the tree, parents before children."""
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(reversed(children(current)))
+    return out
+
+
+def depth(node: Node) -> int:
+    kids = children(node)
+    return 1 + (max(depth(k) for k in kids) if kids else 0)

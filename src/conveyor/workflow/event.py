@@ -1,0 +1,306 @@
+"""The event that starts a run: payload, ``GITHUB_REF``/``GITHUB_SHA``, changed files.
+
+``GITHUB_REF``/``GITHUB_SHA`` follow the table in GitHub's "Events that trigger
+workflows". Most events run on the default branch; the exceptions are handled
+in ``_ref_and_sha``.
+
+Changed files follow "Git diff comparisons" in the workflow syntax docs:
+two-dot diffs for pushes (for a new branch, from the parent of the oldest
+commit that no other ref has), three-dot diffs for pull requests. ``None``
+means GitHub would not have a diff (more than 1,000 commits, unknown commits,
+a deleted branch): path filters then let the workflow run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ZERO_SHA = "0" * 40
+MAX_DIFF_COMMITS = 1000
+PR_EVENTS = ("pull_request", "pull_request_target")
+# events whose GITHUB_REF is the PR merge branch
+_MERGE_REF_EVENTS = ("pull_request", "pull_request_review", "pull_request_review_comment")
+
+
+class EventError(Exception):
+    """The event cannot be built (bad event file, not a git repository, ...)."""
+
+
+@dataclass
+class Event:
+    name: str
+    payload: dict[str, Any]
+    ref: str
+    sha: str
+    base_ref: str = ""
+    head_ref: str = ""
+    # internal: where the event came from, for messages
+    source: str = field(default="default payload", repr=False, compare=False)
+
+
+def _git(repo: Path, *args: str, stdin: str | None = None) -> str | None:
+    """Run git in ``repo``; stdout on success, ``None`` on failure."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(repo), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise EventError(f"cannot run git: {exc}") from exc
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def _resolve(repo: Path, rev: str) -> str | None:
+    if not rev or rev == ZERO_SHA:
+        return None
+    out = _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    return out.strip() if out else None
+
+
+def _current_branch(repo: Path) -> str | None:
+    out = _git(repo, "symbolic-ref", "--quiet", "--short", "HEAD")
+    return out.strip() if out else None
+
+
+def _ref_exists(repo: Path, ref: str) -> bool:
+    return _git(repo, "show-ref", "--verify", "--quiet", ref) is not None
+
+
+def default_branch(repo: Path, payload: dict[str, Any] | None = None) -> str:
+    """The repository's default branch name, as well as a local clone can tell."""
+    repo_info = (payload or {}).get("repository")
+    if isinstance(repo_info, dict) and repo_info.get("default_branch"):
+        return str(repo_info["default_branch"])
+    out = _git(repo, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
+    if out and "/" in out.strip():
+        return out.strip().split("/", 1)[1]
+    for name in ("main", "master"):
+        if _ref_exists(repo, f"refs/heads/{name}"):
+            return name
+    return _current_branch(repo) or "main"
+
+
+def _head_ref(repo: Path) -> str:
+    """``refs/heads/<current>``; a tag on a detached HEAD; else an error."""
+    branch = _current_branch(repo)
+    if branch:
+        return f"refs/heads/{branch}"
+    tags = _git(repo, "tag", "--points-at", "HEAD")
+    if tags and tags.split():
+        return f"refs/tags/{tags.split()[0]}"
+    raise EventError("HEAD is detached and no tag points at it: pass an event file with a ref")
+
+
+def _commit_info(repo: Path, sha: str) -> dict[str, Any]:
+    out = _git(repo, "show", "-s", "--format=%H%x00%an%x00%ae%x00%cI%x00%B", sha) or ""
+    parts = out.split("\x00", 4)
+    if len(parts) < 5:
+        return {"id": sha}
+    return {
+        "id": parts[0],
+        "message": parts[4].strip(),
+        "timestamp": parts[3],
+        "author": {"name": parts[1], "email": parts[2]},
+    }
+
+
+def _default_payload(name: str, repo: Path) -> dict[str, Any]:
+    head = _resolve(repo, "HEAD")
+    if head is None:
+        raise EventError(f"{repo} is not a git repository with at least one commit")
+    base_branch = default_branch(repo)
+    payload: dict[str, Any] = {"repository": {"default_branch": base_branch, "name": repo.name}}
+    if name == "push":
+        before = _resolve(repo, "HEAD~1") or ZERO_SHA
+        payload.update(
+            ref=_head_ref(repo),
+            before=before,
+            after=head,
+            created=before == ZERO_SHA,
+            deleted=False,
+            forced=False,
+            head_commit=_commit_info(repo, head),
+        )
+    elif name in PR_EVENTS or name in _MERGE_REF_EVENTS:
+        branch = _current_branch(repo) or head
+        base: dict[str, Any] = {"ref": base_branch}
+        base_sha = _resolve(repo, f"refs/heads/{base_branch}")
+        if base_sha:
+            base["sha"] = base_sha
+        pr = {"number": 1, "head": {"ref": branch, "sha": head}, "base": base, "merged": False}
+        payload.update(action="opened", number=1, pull_request=pr)
+    elif name == "workflow_dispatch":
+        payload.update(ref=_head_ref(repo), inputs={})
+    return payload
+
+
+def _normalise_ref(repo: Path, ref: str) -> str:
+    """Accept ``main``/``v1`` as well as full refs (the dispatch API does)."""
+    if ref.startswith("refs/"):
+        return ref
+    if _ref_exists(repo, f"refs/heads/{ref}"):
+        return f"refs/heads/{ref}"
+    if _ref_exists(repo, f"refs/tags/{ref}"):
+        return f"refs/tags/{ref}"
+    return f"refs/heads/{ref}"
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(k)
+    return data
+
+
+def _ref_and_sha(name: str, payload: dict[str, Any], repo: Path) -> tuple[str, str]:
+    default = f"refs/heads/{default_branch(repo, payload)}"
+
+    def sha_of(rev: str, fallback: str = default) -> str:
+        return _resolve(repo, rev) or _resolve(repo, fallback) or _resolve(repo, "HEAD") or ""
+
+    if name == "push":
+        ref = str(payload.get("ref") or _head_ref(repo))
+        after = str(payload.get("after") or "")
+        if after and after != ZERO_SHA:
+            return ref, after
+        # a deleted branch runs on the default branch's last commit
+        return ref, sha_of(default)
+    if name in _MERGE_REF_EVENTS:
+        pr = payload.get("pull_request") or {}
+        number = payload.get("number") or _dig(pr, "number") or 0
+        base = str(_dig(pr, "base", "ref") or "")
+        if payload.get("action") == "closed" and _dig(pr, "merged") and base:
+            merge_sha = _dig(pr, "merge_commit_sha")
+            return f"refs/heads/{base}", str(merge_sha or sha_of(f"refs/heads/{base}"))
+        head_sha = _dig(pr, "head", "sha")
+        head_ref = str(_dig(pr, "head", "ref") or "HEAD")
+        return f"refs/pull/{number}/merge", str(head_sha or sha_of(head_ref, "HEAD"))
+    if name == "pull_request_target":
+        # github.com: runs in the context of the default branch
+        return default, sha_of(default)
+    if name == "workflow_dispatch":
+        ref = _normalise_ref(repo, str(payload.get("ref") or _head_ref(repo)))
+        return ref, sha_of(ref, "HEAD")
+    if name == "release":
+        tag = str(_dig(payload, "release", "tag_name") or "")
+        if tag:
+            return f"refs/tags/{tag}", sha_of(f"refs/tags/{tag}", "HEAD")
+    if name == "create" and payload.get("ref"):
+        kind = "tags" if payload.get("ref_type") == "tag" else "heads"
+        ref = f"refs/{kind}/{payload['ref']}"
+        return ref, sha_of(ref, "HEAD")
+    if name in ("deployment", "deployment_status"):
+        dep_ref = str(_dig(payload, "deployment", "ref") or "")
+        dep_sha = str(_dig(payload, "deployment", "sha") or "")
+        ref = ""
+        if dep_ref and (_resolve(repo, dep_ref) != dep_ref):  # a name, not a commit SHA
+            ref = _normalise_ref(repo, dep_ref)
+        return ref, dep_sha or sha_of(dep_ref or default)
+    if name == "merge_group":
+        mg = payload.get("merge_group") or {}
+        if mg.get("head_ref"):
+            return str(mg["head_ref"]), str(mg.get("head_sha") or sha_of(str(mg["head_ref"])))
+    return default, sha_of(default)
+
+
+def load_event(name: str, repo: Path, eventpath: Path | None) -> Event:
+    """Build the event from ``eventpath`` (a webhook-style JSON payload) or from git."""
+    if eventpath is not None:
+        try:
+            payload = json.loads(Path(eventpath).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise EventError(f"cannot read event file {eventpath}: {exc}") from exc
+        if not isinstance(payload, dict):
+            raise EventError(f"event file {eventpath} must hold a JSON object")
+        source = str(eventpath)
+    else:
+        payload = _default_payload(name, repo)
+        source = "default payload"
+    ref, sha = _ref_and_sha(name, payload, repo)
+    base_ref = head_ref = ""
+    if name in PR_EVENTS:
+        base_ref = str(_dig(payload, "pull_request", "base", "ref") or "")
+        head_ref = str(_dig(payload, "pull_request", "head", "ref") or "")
+    return Event(name, payload, ref, sha, base_ref, head_ref, source)
+
+
+def _names(out: str | None) -> list[str]:
+    return [p for p in (out or "").split("\0") if p]
+
+
+def _diff(repo: Path, old: str, new: str) -> list[str] | None:
+    # --no-renames: a moved file counts as both its old and its new path
+    out = _git(repo, "diff", "--name-only", "-z", "--no-renames", old, new, "--")
+    return None if out is None else _names(out)
+
+
+def _empty_tree(repo: Path) -> str | None:
+    out = _git(repo, "hash-object", "-t", "tree", "--stdin", stdin="")
+    return out.strip() if out else None
+
+
+def _new_ref_base(repo: Path, ref: str, after: str) -> tuple[str | None, int]:
+    """The parent of the oldest commit only ``ref`` has, and how many such commits."""
+    short = ref.split("/", 2)[-1]
+    refs = (_git(repo, "for-each-ref", "--format=%(refname)") or "").splitlines()
+    # the pushed ref and its remote-tracking copies do not count as "other refs"
+    others = [
+        r
+        for r in refs
+        if r != ref and not (r.startswith("refs/remotes/") and r.split("/", 3)[3:] == [short])
+    ]
+    stdin = after + "\n" + "".join(f"^{r}\n" for r in others)
+    out = _git(repo, "rev-list", "--reverse", "--stdin", stdin=stdin)
+    commits = (out or "").split()
+    if not commits:
+        return None, 0
+    return _resolve(repo, f"{commits[0]}~1") or _empty_tree(repo), len(commits)
+
+
+def _push_files(event: Event, repo: Path) -> list[str] | None:
+    after = str(event.payload.get("after") or event.sha)
+    if after == ZERO_SHA or _resolve(repo, after) is None:
+        return None
+    before = str(event.payload.get("before") or ZERO_SHA)
+    if before == ZERO_SHA:
+        base, count = _new_ref_base(repo, event.ref, after)
+        if count == 0:
+            return []  # nothing new was pushed, so nothing changed
+        if base is None or count > MAX_DIFF_COMMITS:
+            return None
+        return _diff(repo, base, after)
+    if _resolve(repo, before) is None:
+        return None
+    pushed = _git(repo, "rev-list", "--count", f"{before}..{after}")
+    if pushed is None or int(pushed.strip() or 0) > MAX_DIFF_COMMITS:
+        return None
+    return _diff(repo, before, after)
+
+
+def _pr_files(event: Event, repo: Path) -> list[str] | None:
+    pr = event.payload.get("pull_request") or {}
+    base = _dig(pr, "base", "sha") or _resolve(repo, str(_dig(pr, "base", "ref") or ""))
+    head = _dig(pr, "head", "sha") or _resolve(repo, str(_dig(pr, "head", "ref") or ""))
+    if not base or not head or not _resolve(repo, str(base)) or not _resolve(repo, str(head)):
+        return None
+    merge_base = _git(repo, "merge-base", str(base), str(head))
+    if merge_base is None:
+        return None
+    return _diff(repo, merge_base.strip(), str(head))
+
+
+def changed_files(event: Event, repo: Path) -> list[str] | None:
+    """Files the event changed, as GitHub's path filters see them; ``None`` = unknown."""
+    if event.name == "push":
+        return _push_files(event, repo)
+    if event.name in PR_EVENTS:
+        return _pr_files(event, repo)
+    return None

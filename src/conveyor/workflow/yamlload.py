@@ -1,0 +1,257 @@
+"""Load YAML the way GitHub reads workflow files, keeping a position for every value.
+
+PyYAML's resolver follows YAML 1.1 (``on`` would become ``True``); GitHub uses YAML 1.2
+core rules, so we compose a node tree with libyaml and resolve plain scalars ourselves.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from conveyor.workflow.errors import Pos, WorkflowError
+
+Path = tuple[str | int, ...]
+
+_PLAIN = "tag:conveyor:plain"
+_YAML = "tag:yaml.org,2002:"
+_MAX_NODES = 2_000_000  # stops "billion laughs" alias bombs long before memory runs out
+
+
+class _Loader(yaml.CSafeLoader):
+    """Tags every plain scalar with ``_PLAIN`` so explicit tags stay distinguishable.
+
+    Replaces PyYAML's YAML 1.1 resolver, which is also the slowest part of loading.
+    """
+
+    def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            return _PLAIN if implicit[0] else _YAML + "str"
+        return _YAML + ("seq" if kind is SequenceNode else "map")
+
+    def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUES = frozenset({"true", "True", "TRUE"})
+_FALSES = frozenset({"false", "False", "FALSE"})
+_INT10 = re.compile(r"[-+]?[0-9]+\Z")
+_INT8 = re.compile(r"0o[0-7]+\Z")
+_INT16 = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
+_NANS = frozenset({".nan", ".NaN", ".NAN"})
+_NUMBER_START = frozenset("0123456789+-.")
+
+
+def resolve_plain(text: str) -> Any:
+    """Resolve an untagged plain scalar with the YAML 1.2 core schema."""
+    if text in _NULLS:
+        return None
+    if text in _TRUES:
+        return True
+    if text in _FALSES:
+        return False
+    if text[0] not in _NUMBER_START:
+        return text
+    if _INT10.match(text):
+        return int(text)
+    if _INT8.match(text):
+        return int(text[2:], 8)
+    if _INT16.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return float("-inf") if text[0] == "-" else float("inf")
+    if text in _NANS:
+        return float("nan")
+    return text
+
+
+@dataclass
+class Doc:
+    """A loaded YAML document: plain values plus where each one was written."""
+
+    value: Any
+    positions: dict[Path, Pos]  # path -> position of the value node; () is the root
+    key_positions: dict[Path, Pos]  # path -> position of the key node of a mapping entry
+
+    def pos(self, path: Path) -> Pos | None:
+        """The value's position, or the nearest ancestor's when the value is absent."""
+        while True:
+            found = self.positions.get(path)
+            if found is not None or not path:
+                return found
+            path = path[:-1]
+
+    def key_pos(self, path: Path) -> Pos | None:
+        """The key's position for a mapping entry, else the value's."""
+        return self.key_positions.get(path) or self.pos(path)
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.positions: dict[Path, Pos] = {}
+        self.key_positions: dict[Path, Pos] = {}
+        self.budget = _MAX_NODES
+        self.active: set[int] = set()  # nodes being built, to catch recursive aliases
+
+    def pos(self, node: Node) -> Pos:
+        mark = node.start_mark
+        return Pos(self.file, mark.line + 1, mark.column + 1)
+
+    def build(self, node: Node, path: Path) -> Any:
+        self.positions[path] = self.pos(node)
+        if isinstance(node, ScalarNode):
+            return self.scalar(node)
+        self.budget -= 1
+        if self.budget < 0:
+            raise WorkflowError("document is too large (alias expansion?)", self.pos(node), "yaml")
+        if id(node) in self.active:
+            raise WorkflowError("an alias refers to its own anchor", self.pos(node), "yaml")
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+            assert isinstance(node, MappingNode)  # the composer makes only three node kinds
+            out: dict[str, Any] = {}
+            for key_node, value_node in self.entries(node):
+                key_path = (*path, key_node.value)
+                self.key_positions[key_path] = self.pos(key_node)
+                out[key_node.value] = self.build(value_node, key_path)
+            return out
+        finally:
+            self.active.discard(id(node))
+
+    def entries(self, node: MappingNode) -> list[tuple[ScalarNode, Node]]:
+        """Mapping entries in YAML order with ``<<`` merges expanded in place.
+
+        Keys written explicitly win over merged ones; among merged sources the first wins.
+        """
+        explicit: dict[str, ScalarNode] = {}
+        has_merge = False
+        for key_node, _ in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise WorkflowError(
+                    "mapping keys must be plain strings, not collections",
+                    self.pos(key_node),
+                    "yaml",
+                )
+            if key_node.tag == _PLAIN and key_node.value == "<<":
+                has_merge = True
+                continue
+            first = explicit.get(key_node.value)
+            if first is not None:
+                raise WorkflowError(
+                    f'duplicate key "{key_node.value}" (first defined at line '
+                    f"{first.start_mark.line + 1}); each key may appear only once in a mapping",
+                    self.pos(key_node),
+                    "yaml",
+                )
+            explicit[key_node.value] = key_node
+        if not has_merge:
+            return list(node.value)
+        out: list[tuple[ScalarNode, Node]] = []
+        taken = set(explicit)
+        for key_node, value_node in node.value:
+            if key_node.value != "<<" or key_node.tag != _PLAIN:
+                out.append((key_node, value_node))
+                continue
+            for key, value in self.merge_sources(value_node):
+                if key.value not in taken:
+                    taken.add(key.value)
+                    out.append((key, value))
+        return out
+
+    def merge_sources(self, node: Node) -> list[tuple[ScalarNode, Node]]:
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        out: list[tuple[ScalarNode, Node]] = []
+        for src in sources:
+            if not isinstance(src, MappingNode):
+                raise WorkflowError(
+                    "the value of a merge key << must be a mapping or a list of mappings",
+                    self.pos(src),
+                    "yaml",
+                )
+            if id(src) in self.active:
+                raise WorkflowError("a merge key refers to its own mapping", self.pos(src), "yaml")
+            out.extend(self.entries(src))
+        return out
+
+    def scalar(self, node: ScalarNode) -> Any:
+        tag, text = node.tag, node.value
+        if tag == _PLAIN:
+            return resolve_plain(text)
+        if tag in (_YAML + "str", "!"):
+            return text
+        if not tag.startswith(_YAML):
+            raise WorkflowError(f'unsupported YAML tag "{tag}"', self.pos(node), "yaml")
+        # An explicit core tag such as !!int: the text must fit that type.
+        value = resolve_plain(text) if text else None
+        kind = tag[len(_YAML) :]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if kind == "float":
+                return float(value)
+            if kind == "int" and isinstance(value, int):
+                return value
+        if (kind == "bool" and isinstance(value, bool)) or (kind == "null" and value is None):
+            return value
+        if kind not in ("int", "float", "bool", "null"):
+            raise WorkflowError(f'unsupported YAML tag "!!{kind}"', self.pos(node), "yaml")
+        raise WorkflowError(f'"{text}" is not a valid !!{kind}', self.pos(node), "yaml")
+
+
+def _syntax_error(exc: yaml.YAMLError, file: str) -> WorkflowError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"invalid YAML: {problem}"
+    if context:
+        context_mark = getattr(exc, "context_mark", None)
+        where = f" at line {context_mark.line + 1}" if context_mark is not None else ""
+        message += f" ({context}{where})"
+    pos = Pos(file, mark.line + 1, mark.column + 1) if mark is not None else Pos(file, 1, 1)
+    return WorkflowError(message, pos, "yaml")
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic GC: building many small objects otherwise triggers it constantly,
+    which more than doubles load time for large workflows. Nothing here makes cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def load_yaml(text: str, file: str) -> Doc:
+    """Parse one YAML document; raises WorkflowError (with a position) on bad YAML."""
+    with paused_gc():
+        try:
+            root = yaml.compose(text, Loader=_Loader)
+        except yaml.YAMLError as exc:
+            raise _syntax_error(exc, file) from None
+        if root is None:
+            return Doc(None, {(): Pos(file, 1, 1)}, {})
+        builder = _Builder(file)
+        try:
+            value = builder.build(root, ())
+        except RecursionError:
+            raise WorkflowError("document is nested too deeply", Pos(file, 1, 1), "yaml") from None
+        return Doc(value, builder.positions, builder.key_positions)
