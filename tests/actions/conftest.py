@@ -40,9 +40,7 @@ def dirs(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.fixture
 def make_call(dirs: dict[str, Path]) -> MakeCall:
-    def factory(
-        uses: str, inputs: dict[str, str] | None = None, **overrides: Any
-    ) -> ActionCall:
+    def factory(uses: str, inputs: dict[str, str] | None = None, **overrides: Any) -> ActionCall:
         lines: list[str] = overrides.pop("lines", [])
 
         def run_exec(argv: list[str], cwd: Path | None = None, env: Any = None) -> int:

@@ -197,7 +197,7 @@ def test_logical_short_circuits() -> None:
         ("github.event.pull_request['labels'][1].name", "docs"),
         ("custom.x", 1),
         ("needs.build.outputs.v", "1"),
-        ("fromJSON('{\"1\": \"one\"}')[1]", "one"),  # object index uses the string form
+        ('fromJSON(\'{"1": "one"}\')[1]', "one"),  # object index uses the string form
         ("fromJSON('{\"true\": 5}')[true]", 5.0),
         ("fromJSON('{\"\": 3}')[null]", 3.0),
         ("github[github]", None),  # non-primitive index on an object
@@ -229,8 +229,23 @@ def test_object_filters(source: str, expected: list[Any]) -> None:
     assert ev(source) == expected
 
 
-@pytest.mark.parametrize("name", ["github", "env", "vars", "secrets", "inputs", "matrix",
-                                  "strategy", "needs", "jobs", "steps", "job", "runner"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "github",
+        "env",
+        "vars",
+        "secrets",
+        "inputs",
+        "matrix",
+        "strategy",
+        "needs",
+        "jobs",
+        "steps",
+        "job",
+        "runner",
+    ],
+)
 def test_standard_context_missing_is_null(name: str) -> None:
     assert evaluate(f"{name}", EvalContext(contexts={})) is None
     assert evaluate(f"{name}.anything", EvalContext(contexts={})) is None
@@ -331,7 +346,9 @@ def test_parse_number(text: str, expected: float) -> None:
     assert parse_number(text) == expected
 
 
-@pytest.mark.parametrize("text", ["abc", "1_000", "0x", "1e", "--1", "inf", "1,000", "0X10", "12px"])
+@pytest.mark.parametrize(
+    "text", ["abc", "1_000", "0x", "1e", "--1", "inf", "1,000", "0X10", "12px"]
+)
 def test_parse_number_nan(text: str) -> None:
     assert math.isnan(parse_number(text))
 

@@ -144,7 +144,7 @@ def test_join(source: str, expected: str) -> None:
             '{\n  "a": 1,\n  "b": [\n    true,\n    null,\n    "x"\n  ]\n}',
         ),
         (
-            "toJSON(fromJSON('{\"k\": {\"e\": [], \"o\": {}}}'))",
+            'toJSON(fromJSON(\'{"k": {"e": [], "o": {}}}\'))',
             '{\n  "k": {\n    "e": [],\n    "o": {}\n  }\n}',
         ),
         ("toJSON(fromJSON('[[1]]'))", "[\n  [\n    1\n  ]\n]"),
@@ -167,7 +167,7 @@ def test_to_json(source: str, expected: str) -> None:
         ("fromJSON(env.JSON).include[0].os", "linux"),
         ("fromJSON(env.NUM) == 3", True),
         ("fromJSON(toJSON(github.event)).b[2]", "x"),
-        ("fromJSON(' {\"a\": {\"b\": 2}} ').a.b", 2.0),
+        ('fromJSON(\' {"a": {"b": 2}} \').a.b', 2.0),
     ],
 )
 def test_from_json(source: str, expected: Any) -> None:

@@ -80,8 +80,10 @@ def hash_expr(workspace: Path, expression: str) -> str:
         ("hashFiles('src/*.js', 'lib/*.rb')", ["src/app.js", "src/util.js", "lib/a.rb"]),
         ("hashFiles('lib/*.rb', 'src/*.js')", ["lib/a.rb", "src/app.js", "src/util.js"]),
         # a pattern under another search path is not walked twice
-        ("hashFiles('src/**', 'src/app.js')", ["src/app.js", "src/deep/more.js", "src/readme.md",
-                                               "src/util.js"]),
+        (
+            "hashFiles('src/**', 'src/app.js')",
+            ["src/app.js", "src/deep/more.js", "src/readme.md", "src/util.js"],
+        ),
         # directory entries in byte order: "a" before "a-b" although "a-b/" < "a/" as paths
         ("hashFiles('a*/f.txt')", ["a/f.txt", "a-b/f.txt"]),
         # several patterns in one argument, one per line; comments and blanks skipped
@@ -106,7 +108,9 @@ def test_absolute_pattern_inside_workspace(workspace: Path) -> None:
     assert hash_expr(workspace, expr) == reference(workspace, ["lib/a.rb"])
 
 
-def test_files_outside_workspace_are_ignored(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_files_outside_workspace_are_ignored(
+    workspace: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     outside = tmp_path_factory.mktemp("outside")
     (outside / "o.txt").write_text("o")
     assert hash_expr(workspace, f"hashFiles('{outside}/o.txt')") == ""

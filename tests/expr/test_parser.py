@@ -56,7 +56,10 @@ def show(node: Node) -> str:
         ("success ()", "success()"),
         ("STARTSWITH(a, b)", "startswith(a, b)"),
         ("a.true.null", "a['true']['null']"),
-        ("github.event.pull_request.head.repo.fork", "github['event']['pull_request']['head']['repo']['fork']"),
+        (
+            "github.event.pull_request.head.repo.fork",
+            "github['event']['pull_request']['head']['repo']['fork']",
+        ),
         ("-1 < .5", "(-1.0 < 0.5)"),
     ],
 )

@@ -237,7 +237,9 @@ def test_no_strategy_is_none(full):
 
 
 def test_parse_errors_are_collected():
-    text = "on: push\njobs:\n  a:\n    runs-on: x\n    steps: 1\n  b:\n    runs-on: x\n    steps: []\n"
+    text = (
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps: 1\n  b:\n    runs-on: x\n    steps: []\n"
+    )
     with pytest.raises(WorkflowErrors) as info:
         parse_workflow(text, "w.yml")
     assert len(info.value.errors) == 2

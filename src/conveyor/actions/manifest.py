@@ -68,19 +68,21 @@ def composite_steps(manifest: Manifest) -> list[Step]:
                 "in a composite action"
             )
         coe = raw.get("continue-on-error", False)
-        steps.append(Step(
-            index=i,
-            id=raw.get("id"),
-            name=raw.get("name"),
-            uses=raw.get("uses"),
-            run=raw.get("run"),
-            shell=raw.get("shell"),
-            working_directory=raw.get("working-directory"),
-            with_=dict(raw.get("with") or {}),
-            env=dict(raw.get("env") or {}),
-            if_=None if raw.get("if") is None else str(raw.get("if")),
-            continue_on_error=coe if isinstance(coe, bool) else str(coe),
-            timeout_minutes=raw.get("timeout-minutes"),
-            pos=Pos(str(manifest.path), 0, 0),
-        ))
+        steps.append(
+            Step(
+                index=i,
+                id=raw.get("id"),
+                name=raw.get("name"),
+                uses=raw.get("uses"),
+                run=raw.get("run"),
+                shell=raw.get("shell"),
+                working_directory=raw.get("working-directory"),
+                with_=dict(raw.get("with") or {}),
+                env=dict(raw.get("env") or {}),
+                if_=None if raw.get("if") is None else str(raw.get("if")),
+                continue_on_error=coe if isinstance(coe, bool) else str(coe),
+                timeout_minutes=raw.get("timeout-minutes"),
+                pos=Pos(str(manifest.path), 0, 0),
+            )
+        )
     return steps

@@ -22,43 +22,59 @@ def input_env(inputs: dict[str, str]) -> dict[str, str]:
 
 
 def run_node(
-    runner: JobRunner, manifest: Manifest, action_dir: Path, ref: ActionRef,
-    inputs: dict[str, str], step: Step, scope: Scope, env: dict[str, str],
-    timeout: float | None, token: CancelToken,
+    runner: JobRunner,
+    manifest: Manifest,
+    action_dir: Path,
+    ref: ActionRef,
+    inputs: dict[str, str],
+    step: Step,
+    scope: Scope,
+    env: dict[str, str],
+    timeout: float | None,
+    token: CancelToken,
 ) -> tuple[str, dict[str, str]]:
     from conveyor.actions.runner import which_in
     from conveyor.engine.job import PostStep, StepFailed
-    from conveyor.engine.steps import condition_holds, exec_process
+    from conveyor.engine.steps import ProcessResult, condition_holds, exec_process, outcome_of
 
     node = which_in(runner, env, "node")
     if node is None:
-        raise StepFailed(f"'{ref.raw}' is a JavaScript action ({manifest.using}) but no 'node' "
-                         "is on PATH: install Node.js or add actions/setup-node before it")
+        raise StepFailed(
+            f"'{ref.raw}' is a JavaScript action ({manifest.using}) but no 'node' "
+            "is on PATH: install Node.js or add actions/setup-node before it"
+        )
     runs = manifest.runs
     main = runs.get("main")
     if not main:
         raise StepFailed(f"{manifest.path}: runs.main is required for a JavaScript action")
     action_env = {
-        **env, **input_env(inputs), "GITHUB_ACTION_PATH": str(action_dir),
+        **env,
+        **input_env(inputs),
+        "GITHUB_ACTION_PATH": str(action_dir),
         "GITHUB_ACTION_REPOSITORY": f"{ref.owner}/{ref.repo}" if ref.owner else "",
         "GITHUB_ACTION_REF": ref.ref,
     }
     state: dict[str, str] = {}
 
-    def node_run(script: str, tok: CancelToken, limit: float | None) -> tuple[int, bool, bool,
-                                                                           dict[str, str]]:
-        res = exec_process(runner, [node, str(action_dir / script)], runner.paths.workspace,
-                           action_env, limit, tok, state_in=state)
+    def node_run(script: str, tok: CancelToken, limit: float | None) -> ProcessResult:
+        res = exec_process(
+            runner,
+            [node, str(action_dir / script)],
+            runner.paths.workspace,
+            action_env,
+            limit,
+            tok,
+            state_in=state,
+        )
         state.update(res.state)
-        return res.exit.code, res.exit.timed_out, res.exit.cancelled, res.outputs
+        return res
 
     pre = runs.get("pre")
     if pre and condition_holds(runner, str(runs.get("pre-if") or "always()"), scope):
-        code, _, _, _ = node_run(str(pre), token, timeout)
-        if code != 0:
-            runner.out.info(f"Error: pre step of {ref.raw} failed with exit code {code}", "31")
-            return "failure", {}
-    code, timed_out, cancelled, outputs = node_run(str(main), token, timeout)
+        outcome = outcome_of(runner, node_run(str(pre), token, timeout), timeout)
+        if outcome != "success":
+            return outcome, {}
+    result = node_run(str(main), token, timeout)
     post = runs.get("post")
     if post:
         name = f"Post {runner.step_name(step, scope)}"
@@ -66,19 +82,13 @@ def run_node(
         def run_post() -> StepReport:
             runner.out.step_started()
             runner.out.info(f"⭐ {name}", "1")
-            c, _, _, _ = node_run(str(post), CancelToken(), None)
-            result = "success" if c == 0 else "failure"
-            return StepReport(id=None, name=name, outcome=result,  # type: ignore[arg-type]
-                              conclusion=result)  # type: ignore[arg-type]
+            outcome = outcome_of(runner, node_run(str(post), CancelToken(), None), None)
+            return StepReport(
+                id=None,
+                name=name,
+                outcome=outcome,  # type: ignore[arg-type]
+                conclusion=outcome,
+            )  # type: ignore[arg-type]
 
         runner.post_steps.append(PostStep(name, str(runs.get("post-if") or "always()"), run_post))
-    if cancelled:
-        return "cancelled", outputs
-    if timed_out:
-        runner.out.info(f"Error: The action has timed out after {(timeout or 0) / 60:g} minutes.",
-                        "31")
-        return "failure", outputs
-    if code != 0:
-        runner.out.info(f"Error: Process completed with exit code {code}.", "31")
-        return "failure", outputs
-    return "success", outputs
+    return outcome_of(runner, result, timeout), result.outputs

@@ -31,7 +31,13 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def fetch_repo(
-    cache: Path, base_url: str, owner: str, repo: str, ref: str, *, offline: bool = False,
+    cache: Path,
+    base_url: str,
+    owner: str,
+    repo: str,
+    ref: str,
+    *,
+    offline: bool = False,
     what: str = "action",
 ) -> Path:
     """A directory holding ``owner/repo`` at ``ref``; raises FetchError with what to do."""

@@ -51,8 +51,14 @@ def run_action(
 
         run = runner.run
         try:
-            root = fetch_repo(run.actions_dir, run.remote_base_url, ref.owner, ref.repo, ref.ref,
-                              offline=run.offline)
+            root = fetch_repo(
+                run.actions_dir,
+                run.remote_base_url,
+                ref.owner,
+                ref.repo,
+                ref.ref,
+                offline=run.offline,
+            )
         except FetchError as e:
             raise _fail(str(e)) from None
         action_dir = root / ref.path if ref.path else root
@@ -71,10 +77,14 @@ def run_action(
 
         return run_node(runner, manifest, action_dir, ref, inputs, step, scope, env, timeout, token)
     if using == "docker":
-        raise _fail(f"'{ref.raw}' is a Docker container action: not supported by the host "
-                    "executor yet (it arrives with the podman executor)")
-    raise _fail(f"'{ref.raw}': runs.using '{using}' is not supported "
-                "(use composite, node16, node20 or node24)")
+        raise _fail(
+            f"'{ref.raw}' is a Docker container action: not supported by the host "
+            "executor yet (it arrives with the podman executor)"
+        )
+    raise _fail(
+        f"'{ref.raw}': runs.using '{using}' is not supported "
+        "(use composite, node16, node20 or node24)"
+    )
 
 
 def action_inputs(
@@ -88,7 +98,9 @@ def action_inputs(
         if spec and key not in known:
             runner.out.info(
                 f"Warning: Unexpected input(s) '{key}', valid inputs are "
-                f"[{', '.join(repr(k) for k in spec)}]", "33")
+                f"[{', '.join(repr(k) for k in spec)}]",
+                "33",
+            )
         inputs[key] = runner.evaluate_str(value, scope)
     for name, meta in spec.items():
         key = name.lower()
@@ -102,22 +114,43 @@ def action_inputs(
     return inputs
 
 
-def _call(runner: JobRunner, ref: ActionRef, inputs: dict[str, str], env: dict[str, str],
-          token: CancelToken) -> ActionCall:
+def _call(
+    runner: JobRunner,
+    ref: ActionRef,
+    inputs: dict[str, str],
+    env: dict[str, str],
+    token: CancelToken,
+) -> ActionCall:
     run = runner.run
 
-    def execute(argv: list[str], cwd: Path | str | None = None,
-                env: dict[str, str] | None = None) -> int:
+    def execute(
+        argv: list[str], cwd: Path | str | None = None, env: dict[str, str] | None = None
+    ) -> int:
         where = Path(cwd) if cwd else runner.paths.workspace
-        info = runner.executor.run(argv, cwd=where, env=env or call.env, on_line=runner.out.line,
-                                   timeout=None, cancel=token)
+        info = runner.executor.run(
+            argv,
+            cwd=where,
+            env=env or call.env,
+            on_line=runner.out.line,
+            timeout=None,
+            cancel=token,
+        )
         return info.code
 
     call = ActionCall(
-        ref=ref, inputs=inputs, env=runner.process_env(env), workspace=runner.paths.workspace,
-        temp=runner.paths.temp, tool_cache=runner.paths.tool_cache, repo_root=run.repo.root,
-        run_dir=run.run_dir, cache_dir=run.cache_dir, github=runner.github,
-        remote_base_url=run.remote_base_url, log=runner.out.line, exec=execute,
+        ref=ref,
+        inputs=inputs,
+        env=runner.process_env(env),
+        workspace=runner.paths.workspace,
+        temp=runner.paths.temp,
+        tool_cache=runner.paths.tool_cache,
+        repo_root=run.repo.root,
+        run_dir=run.run_dir,
+        cache_dir=run.cache_dir,
+        github=runner.github,
+        remote_base_url=run.remote_base_url,
+        log=runner.out.line,
+        exec=execute,
         add_mask=run.masker.add,
     )
     return call
@@ -130,8 +163,13 @@ def _apply(runner: JobRunner, call: ActionCall) -> None:
 
 
 def run_builtin(
-    runner: JobRunner, module: Any, ref: ActionRef, step: Step, scope: Scope,
-    env: dict[str, str], token: CancelToken,
+    runner: JobRunner,
+    module: Any,
+    ref: ActionRef,
+    step: Step,
+    scope: Scope,
+    env: dict[str, str],
+    token: CancelToken,
 ) -> tuple[str, dict[str, str]]:
     from conveyor.actions.builtin import inputs_spec
 
@@ -158,8 +196,9 @@ def run_builtin(
     return outcome, dict(call.outputs)
 
 
-def _run_builtin_post(runner: JobRunner, module: Any, call: ActionCall, name: str,
-                      scope: Scope) -> StepReport:
+def _run_builtin_post(
+    runner: JobRunner, module: Any, call: ActionCall, name: str, scope: Scope
+) -> StepReport:
     started = time.monotonic()
     runner.out.step_started()
     runner.out.info(f"⭐ {name}", "1")
@@ -176,8 +215,14 @@ def _run_builtin_post(runner: JobRunner, module: Any, call: ActionCall, name: st
 
 
 def run_composite(
-    runner: JobRunner, manifest: Manifest, action_dir: Path, ref: ActionRef,
-    inputs: dict[str, str], scope: Scope, env: dict[str, str], timeout: float | None,
+    runner: JobRunner,
+    manifest: Manifest,
+    action_dir: Path,
+    ref: ActionRef,
+    inputs: dict[str, str],
+    scope: Scope,
+    env: dict[str, str],
+    timeout: float | None,
     token: CancelToken,
 ) -> tuple[str, dict[str, str]]:
     from conveyor.engine.job import Scope as _Scope
@@ -188,18 +233,23 @@ def run_composite(
     except ManifestError as e:
         raise _fail(str(e)) from None
     inner = _Scope(
-        inputs=dict(inputs), action_path=str(action_dir), composite=True,
+        inputs=dict(inputs),
+        action_path=str(action_dir),
+        composite=True,
         action_repository=f"{ref.owner}/{ref.repo}" if ref.kind == "remote" else "",
-        action_ref=ref.ref, env={**env, "GITHUB_ACTION_PATH": str(action_dir)},
+        action_ref=ref.ref,
+        env={**env, "GITHUB_ACTION_PATH": str(action_dir)},
     )
     if runner.cancel.is_set():
         inner.status = "cancelled"
     timer = None
     timed_out: list[bool] = []
     if timeout:
+
         def on_timeout() -> None:
             timed_out.append(True)
             runner.cancel.set("step timeout")
+
         timer = WATCHDOG.schedule(timeout, on_timeout)
     try:
         for s in steps:

@@ -28,10 +28,17 @@ def cmd_runs(args: argparse.Namespace) -> int:
     rows = [["RUN", "EVENT", "REF", "SHA", "RESULT", "STARTED", "DURATION"]]
     for r in store.runs(args.limit):
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
-        rows.append([
-            str(r.id), r.event, r.ref, r.sha[:7], r.conclusion or r.status, started,
-            f"{r.duration:.2f}s" if r.duration is not None else "-",
-        ])
+        rows.append(
+            [
+                str(r.id),
+                r.event,
+                r.ref,
+                r.sha[:7],
+                r.conclusion or r.status,
+                started,
+                f"{r.duration:.2f}s" if r.duration is not None else "-",
+            ]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

@@ -35,42 +35,100 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser(
-        "run", help="run a repository's workflows here",
+        "run",
+        help="run a repository's workflows here",
         description="Run the workflows an event triggers, like GitHub Actions would.",
-        epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("event", nargs="?", default="push",
-                     help="event name (default: push): push, pull_request, workflow_dispatch, ...")
-    run.add_argument("-C", "--directory", default=".", metavar="DIR",
-                     help="the repository to run (default: the current directory)")
-    run.add_argument("-W", "--workflows", metavar="PATH",
-                     help="a workflow file or directory (default: .github/workflows)")
+    run.add_argument(
+        "event",
+        nargs="?",
+        default="push",
+        help="event name (default: push): push, pull_request, workflow_dispatch, ...",
+    )
+    run.add_argument(
+        "-C",
+        "--directory",
+        default=".",
+        metavar="DIR",
+        help="the repository to run (default: the current directory)",
+    )
+    run.add_argument(
+        "-W",
+        "--workflows",
+        metavar="PATH",
+        help="a workflow file or directory (default: .github/workflows)",
+    )
     run.add_argument("-j", "--job", metavar="JOB", help="run only this job and the jobs it needs")
-    run.add_argument("-e", "--eventpath", metavar="FILE",
-                     help="JSON event payload (github.event), e.g. with before/after commits")
-    run.add_argument("--input", action="append", default=[], metavar="K=V",
-                     help="workflow_dispatch / inputs value (repeatable)")
-    run.add_argument("--var", action="append", default=[], metavar="K=V",
-                     help="a configuration variable, the vars context (repeatable)")
-    run.add_argument("-s", "--secret", action="append", default=[], metavar="K=V",
-                     help="a secret; K alone reads it from the environment (repeatable)")
-    run.add_argument("--secret-file", action="append", default=[], metavar="FILE",
-                     help="secrets from a dotenv file (repeatable)")
-    run.add_argument("--var-file", action="append", default=[], metavar="FILE",
-                     help="variables from a dotenv file (repeatable)")
-    run.add_argument("--matrix", action="append", default=[], metavar="K:V",
-                     help="run only matrix combinations with K = V (repeatable)")
+    run.add_argument(
+        "-e",
+        "--eventpath",
+        metavar="FILE",
+        help="JSON event payload (github.event), e.g. with before/after commits",
+    )
+    run.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="workflow_dispatch / inputs value (repeatable)",
+    )
+    run.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="a configuration variable, the vars context (repeatable)",
+    )
+    run.add_argument(
+        "-s",
+        "--secret",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="a secret; K alone reads it from the environment (repeatable)",
+    )
+    run.add_argument(
+        "--secret-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="secrets from a dotenv file (repeatable)",
+    )
+    run.add_argument(
+        "--var-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="variables from a dotenv file (repeatable)",
+    )
+    run.add_argument(
+        "--matrix",
+        action="append",
+        default=[],
+        metavar="K:V",
+        help="run only matrix combinations with K = V (repeatable)",
+    )
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("-l", "--list", action="store_true", help="list triggered workflows and jobs")
     mode.add_argument("-g", "--graph", action="store_true", help="draw the job graph")
-    mode.add_argument("-n", "--dry-run", action="store_true",
-                      help="plan and print what would run; execute nothing")
+    mode.add_argument(
+        "-n",
+        "--dry-run",
+        action="store_true",
+        help="plan and print what would run; execute nothing",
+    )
     run.add_argument("--report", metavar="FILE", help="write the run's JSON report here")
-    run.add_argument("--actions-url", metavar="URL",
-                     help="where owner/repo actions are cloned from "
-                          "(default: $CONVEYOR_ACTIONS_URL or https://github.com)")
-    run.add_argument("--offline", action="store_true",
-                     help="never fetch remote actions; use cached ones only")
+    run.add_argument(
+        "--actions-url",
+        metavar="URL",
+        help="where owner/repo actions are cloned from "
+        "(default: $CONVEYOR_ACTIONS_URL or https://github.com)",
+    )
+    run.add_argument(
+        "--offline", action="store_true", help="never fetch remote actions; use cached ones only"
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="unfold ::group:: output")
     run.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     run.add_argument("--no-color", action="store_true", help="no colours (also: NO_COLOR=1)")
@@ -81,8 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     logs = sub.add_parser("logs", help="print the logs of a recorded run")
     logs.add_argument("run_id", metavar="RUN", help="run id (see 'conveyor runs'), or 'last'")
-    logs.add_argument("job", nargs="?", metavar="JOB",
-                      help="job id or display name; all jobs when omitted")
+    logs.add_argument(
+        "job", nargs="?", metavar="JOB", help="job id or display name; all jobs when omitted"
+    )
     logs.add_argument("-C", "--directory", default=".", metavar="DIR")
 
     validate = sub.add_parser("validate", help="check workflow files and report every problem")

@@ -29,8 +29,16 @@ def print_list(plan: Plan) -> None:
         for i, level in enumerate(wp.stages):
             for key in level:
                 pj = wp.jobs[key]
-                rows.append([str(i), key, pj.job.name or key, wp.workflow.display_name,
-                             wp.file, _matrix_note(pj)])
+                rows.append(
+                    [
+                        str(i),
+                        key,
+                        pj.job.name or key,
+                        wp.workflow.display_name,
+                        wp.file,
+                        _matrix_note(pj),
+                    ]
+                )
     if len(rows) > 1:
         print("\n".join(_table(rows)))
     _print_not_triggered(plan)
@@ -56,7 +64,7 @@ def graph_lines(wp: WorkflowPlan) -> list[str]:
         names = []
         for key in level:
             pj = wp.jobs[key]
-            note = f" ×{len(pj.matrix)}" if pj.matrix else (" ×?" if pj.matrix_dynamic else "")
+            note = f" x{len(pj.matrix)}" if pj.matrix else (" x?" if pj.matrix_dynamic else "")
             needs = f" ← {', '.join(pj.needs)}" if pj.needs else ""
             names.append(f"{key}{note}{needs}")
         lines.extend(_box_line(names))
@@ -96,8 +104,11 @@ def print_dry_run(plan: Plan) -> None:
                 if job.uses:
                     print(f"      calls {job.uses}")
                 for step in job.steps:
-                    label = step.name or (f"Run {step.run.strip().splitlines()[0]}"
-                                          if step.run and step.run.strip() else f"Run {step.uses}")
+                    label = step.name or (
+                        f"Run {step.run.strip().splitlines()[0]}"
+                        if step.run and step.run.strip()
+                        else f"Run {step.uses}"
+                    )
                     print(f"      - {label}")
     _print_not_triggered(plan)
 
@@ -110,16 +121,23 @@ def _flatten(jobs: list[JobReport], depth: int = 0) -> list[tuple[int, JobReport
     return out
 
 
-def print_summary(report: RunReport, console: Console,
-                  not_triggered: list[tuple[str, str]] | Any = ()) -> None:
+def print_summary(
+    report: RunReport, console: Console, not_triggered: list[tuple[str, str]] | Any = ()
+) -> None:
     from conveyor.engine.output import RESULT_COLOUR
 
     rows = [["WORKFLOW", "JOB", "RESULT", "DURATION"]]
     colours: list[str] = [""]
     for wf in report.workflows:
         for depth, job in _flatten(wf.jobs):
-            rows.append([wf.file.rsplit("/", 1)[-1], "  " * depth + job.name, job.conclusion,
-                         f"{job.duration:.2f}s"])
+            rows.append(
+                [
+                    wf.file.rsplit("/", 1)[-1],
+                    "  " * depth + job.name,
+                    job.conclusion,
+                    f"{job.duration:.2f}s",
+                ]
+            )
             colours.append(RESULT_COLOUR.get(job.conclusion, ""))
     lines = _table(rows)
     out = console.stream
@@ -130,7 +148,8 @@ def print_summary(report: RunReport, console: Console,
         out.write(line + "\n")
     final = report.conclusion
     text = f"\nrun {report.run_id}: {final} in {report.duration:.2f}s"
-    out.write((console.paint(text, RESULT_COLOUR.get(final, "0")) if console.colour else text)
-              + "\n")
+    out.write(
+        (console.paint(text, RESULT_COLOUR.get(final, "0")) if console.colour else text) + "\n"
+    )
     out.write(f"logs: conveyor logs {report.run_id}\n")
     out.flush()

@@ -84,8 +84,10 @@ def load_workflows(root: Path, selector: str | None) -> list[Any]:
     else:
         paths = discover_workflows(root)
     if not paths:
-        raise UsageError(f"no workflow files found in {root / '.github' / 'workflows'} "
-                         "(expected *.yml or *.yaml files)")
+        raise UsageError(
+            f"no workflow files found in {root / '.github' / 'workflows'} "
+            "(expected *.yml or *.yaml files)"
+        )
     workflows: list[Any] = []
     problems: list[str] = []
     for path in paths:
@@ -194,13 +196,25 @@ def _execute(args: argparse.Namespace, root: Path, the_plan: Any) -> int:
     colour = False if args.no_color else None
     console = Console(colour=colour, verbose=args.verbose, quiet=args.quiet)
     run = RunEnv(
-        repo=repo, event=event, event_path=event_path, run_id=run_id, run_number=run_id,
-        run_dir=run_dir, cache_dir=data / "cache", tool_cache=cache / "tool-cache",
-        actions_dir=cache / "actions", console=console, masker=masker, secrets=secrets,
-        vars=variables, inputs=inputs,
-        remote_base_url=args.actions_url or os.environ.get("CONVEYOR_ACTIONS_URL")
+        repo=repo,
+        event=event,
+        event_path=event_path,
+        run_id=run_id,
+        run_number=run_id,
+        run_dir=run_dir,
+        cache_dir=data / "cache",
+        tool_cache=cache / "tool-cache",
+        actions_dir=cache / "actions",
+        console=console,
+        masker=masker,
+        secrets=secrets,
+        vars=variables,
+        inputs=inputs,
+        remote_base_url=args.actions_url
+        or os.environ.get("CONVEYOR_ACTIONS_URL")
         or "https://github.com",
-        offline=args.offline, base_env=dict(os.environ),
+        offline=args.offline,
+        base_env=dict(os.environ),
     )
     previous = _install_interrupt(run)
     try:

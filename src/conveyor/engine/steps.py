@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ class ProcessResult:
     exit: ExitInfo
     outputs: dict[str, str] = field(default_factory=dict)
     state: dict[str, str] = field(default_factory=dict)
+    failed: bool = False  # a workflow command failed the step (e.g. ::set-env::)
 
 
 def condition_holds(runner: JobRunner, condition: str | None, scope: Scope) -> bool:
@@ -162,10 +162,11 @@ def run_script(
         runner, shell.command(str(path)), cwd, env, timeout, token,
         extra_env={"GITHUB_ACTION": action_id},
     )
-    return _outcome(runner, result.exit, timeout, step.id), result.outputs
+    return outcome_of(runner, result, timeout), result.outputs
 
 
-def _outcome(runner: JobRunner, exit: ExitInfo, timeout: float | None, step_id: str | None) -> str:
+def outcome_of(runner: JobRunner, result: ProcessResult, timeout: float | None) -> str:
+    exit = result.exit
     if exit.cancelled:
         return "cancelled"
     if exit.timed_out:
@@ -175,7 +176,7 @@ def _outcome(runner: JobRunner, exit: ExitInfo, timeout: float | None, step_id: 
     if exit.code != 0:
         runner.out.info(f"Error: Process completed with exit code {exit.code}.", "31")
         return "failure"
-    return "success"
+    return "failure" if result.failed else "success"
 
 
 def exec_process(
@@ -209,9 +210,9 @@ def exec_process(
 
         raise StepFailed(f"working-directory '{cwd}' does not exist")
     result = ProcessResult(exit=ExitInfo(0))
-    processor = CommandProcessor()
-    out = runner.out
     debug = bool(runner.runner_ctx.get("debug"))
+    processor = CommandProcessor(masker=runner.run.masker, echo=debug)
+    out = runner.out
 
     def on_line(line: str) -> None:
         cmd = processor.feed(line) if "::" in line else None
@@ -231,6 +232,15 @@ def _handle_command(runner: JobRunner, cmd: Any, result: ProcessResult, debug: b
     from conveyor.engine.commands import format_annotation
 
     out = runner.out
+    if cmd.output is not None:
+        out.line(cmd.output)
+    for warning in cmd.warnings:
+        out.info(f"Warning: {warning}", "33")
+    for error in cmd.errors:
+        out.info(f"Error: {error}", "31")
+    if cmd.failed:
+        result.failed = True
+        return
     name = cmd.name
     if name == "add-mask":
         runner.run.masker.add(cmd.message)
@@ -245,19 +255,9 @@ def _handle_command(runner: JobRunner, cmd: Any, result: ProcessResult, debug: b
         if debug:
             out.info(f"##[debug]{cmd.message}", "90")
     elif name == "set-output":
-        result.outputs[cmd.properties.get("name", "")] = cmd.message
+        result.outputs[cmd.get("name") or ""] = cmd.message
     elif name == "save-state":
-        result.state[cmd.properties.get("name", "")] = cmd.message
-    elif name in ("set-env", "add-path"):
-        out.info(
-            f"Error: Unable to process command '::{name}' successfully. The `{name}` command "
-            "is disabled. Please upgrade to using Environment Files.",
-            "31",
-        )
-    elif name == "echo":
-        pass
-    else:
-        out.line(cmd.raw if hasattr(cmd, "raw") else f"::{name}::{cmd.message}")
+        result.state[cmd.get("name") or ""] = cmd.message
 
 
 def _read_files(runner: JobRunner, files: dict[str, Path], result: ProcessResult) -> None:
@@ -287,4 +287,3 @@ def _read_files(runner: JobRunner, files: dict[str, Path], result: ProcessResult
             runner.summary.append(text if text.endswith("\n") else text + "\n")
 
 
-__all__ = ["condition_holds", "exec_process", "run_step", "run_steps", "run_script", "os"]

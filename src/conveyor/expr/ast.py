@@ -84,17 +84,6 @@ def children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
-def walk(node: Node) -> list[Node]:
-    """All nodes of the tree, parents before children."""
-    out: list[Node] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        stack.extend(reversed(children(current)))
-    return out
-
-
 def depth(node: Node) -> int:
     kids = children(node)
     return 1 + (max(depth(k) for k in kids) if kids else 0)

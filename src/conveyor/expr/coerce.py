@@ -233,8 +233,3 @@ def get_key(obj: Mapping[str, Any], key: str) -> Any:
         if isinstance(k, str) and fold(k) == folded:
             return v
     return _MISSING
-
-
-def lookup(obj: Mapping[str, Any], key: str) -> Any:
-    value = get_key(obj, key)
-    return None if value is _MISSING else value

@@ -102,12 +102,19 @@ class Store:
         rows = []
         for wf in report.get("workflows", []):
             for job in _flatten(wf.get("jobs", [])):
-                rows.append((
-                    run_id, wf.get("file", ""), job["id"], job["name"],
-                    json.dumps(job.get("matrix")) if job.get("matrix") is not None else None,
-                    job["conclusion"], job.get("duration", 0.0), job.get("log"),
-                    json.dumps(job["environment"]) if job.get("environment") else None,
-                ))
+                rows.append(
+                    (
+                        run_id,
+                        wf.get("file", ""),
+                        job["id"],
+                        job["name"],
+                        json.dumps(job.get("matrix")) if job.get("matrix") is not None else None,
+                        job["conclusion"],
+                        job.get("duration", 0.0),
+                        job.get("log"),
+                        json.dumps(job["environment"]) if job.get("environment") else None,
+                    )
+                )
         self.db.execute("BEGIN")
         self.db.execute(
             "UPDATE runs SET status='completed', conclusion=?, duration=?, report=? WHERE id=?",
@@ -115,21 +122,24 @@ class Store:
         )
         self.db.executemany(
             "INSERT INTO jobs (run_id, workflow, job_id, name, matrix, conclusion, duration, "
-            "log, environment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows,
+            "log, environment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
         )
         self.db.execute("COMMIT")
 
     def runs(self, limit: int = 20) -> list[RunRow]:
         cur = self.db.execute(
             "SELECT id, repo, event, ref, sha, status, conclusion, started, duration, run_dir "
-            "FROM runs ORDER BY id DESC LIMIT ?", (limit,),
+            "FROM runs ORDER BY id DESC LIMIT ?",
+            (limit,),
         )
         return [RunRow(*row) for row in cur.fetchall()]
 
     def run(self, run_id: int) -> RunRow | None:
         cur = self.db.execute(
             "SELECT id, repo, event, ref, sha, status, conclusion, started, duration, run_dir "
-            "FROM runs WHERE id = ?", (run_id,),
+            "FROM runs WHERE id = ?",
+            (run_id,),
         )
         row = cur.fetchone()
         return RunRow(*row) if row else None
@@ -137,7 +147,8 @@ class Store:
     def jobs(self, run_id: int) -> list[JobRow]:
         cur = self.db.execute(
             "SELECT workflow, job_id, name, conclusion, duration, log FROM jobs "
-            "WHERE run_id = ? ORDER BY id", (run_id,),
+            "WHERE run_id = ? ORDER BY id",
+            (run_id,),
         )
         return [JobRow(*row) for row in cur.fetchall()]
 

@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from conveyor.workflow.errors import Pos
 from conveyor.workflow.validate_util import K_EXPR, Ctx, bad_type, is_scalar
 from conveyor.workflow.yamlload import Path
 
@@ -55,9 +56,9 @@ def find_expressions(text: str) -> tuple[list[tuple[int, str]], int | None]:
     return found, None
 
 
-def _parse(ctx: Ctx, path: Path, source: str, shown: str, parser: Parser | None) -> None:
+def _parse(ctx: Ctx, pos: Pos, source: str, shown: str, parser: Parser | None) -> None:
     if not source.strip():
-        ctx.error(ctx.at_value(path), f'empty expression "{shown}"', K_EXPR)
+        ctx.error(pos, f'empty expression "{shown}"', K_EXPR)
         return
     if parser is None:
         return
@@ -65,17 +66,41 @@ def _parse(ctx: Ctx, path: Path, source: str, shown: str, parser: Parser | None)
     try:
         parse(source.strip())
     except error as exc:
-        ctx.error(ctx.at_value(path), f'invalid expression "{shown}": {exc}', K_EXPR)
+        ctx.error(pos, f'invalid expression "{shown}": {exc}', K_EXPR)
+
+
+class _Locator:
+    """Finds where each ``${{`` of a value sits in the source, so errors inside a long
+    ``run: |`` block point at the right line. Falls back to the value's start when the
+    text was transformed by YAML (escapes, folding)."""
+
+    def __init__(self, ctx: Ctx, path: Path, text: str) -> None:
+        self.base = ctx.at_value(path)
+        self.lines = ctx.doc.lines
+        self.last = min(self.base.line + text.count("\n") + 1, len(self.lines))
+        self.line, self.col = self.base.line, self.base.col - 1
+
+    def find(self, text: str, offset: int) -> Pos:
+        needle = text[offset:].split("\n", 1)[0]
+        line, col = self.line, self.col
+        while 1 <= line <= self.last:
+            index = self.lines[line - 1].find(needle, col)
+            if index >= 0:
+                self.line, self.col = line, index + 3
+                return Pos(self.base.file, line, index + 1)
+            line, col = line + 1, 0
+        return self.base
 
 
 def check_string_expressions(ctx: Ctx, path: Path, text: str, parser: Parser | None) -> None:
     found, unclosed = find_expressions(text)
-    for _, inner in found:
-        _parse(ctx, path, inner, "${{" + inner + "}}", parser)
+    locator = _Locator(ctx, path, text)
+    for offset, inner in found:
+        _parse(ctx, locator.find(text, offset), inner, "${{" + inner + "}}", parser)
     if unclosed is not None:
         snippet = text[unclosed : unclosed + 30].split("\n", 1)[0]
         ctx.error(
-            ctx.at_value(path),
+            locator.find(text, unclosed),
             f'unclosed expression "{snippet}": "${{{{" has no matching "}}}}"',
             K_EXPR,
         )
@@ -102,4 +127,4 @@ def check_if(ctx: Ctx, path: Path, value: Any) -> None:
         bad_type(ctx, path, value, "a condition such as github.ref == 'refs/heads/main'")
         return
     if isinstance(value, str) and "${{" not in value:
-        _parse(ctx, path, value, value, expr_parser())
+        _parse(ctx, ctx.at_value(path), value, value, expr_parser())

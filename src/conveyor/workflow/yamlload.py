@@ -10,7 +10,7 @@ import gc
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -87,6 +87,7 @@ class Doc:
     value: Any
     positions: dict[Path, Pos]  # path -> position of the value node; () is the root
     key_positions: dict[Path, Pos]  # path -> position of the key node of a mapping entry
+    lines: list[str] = field(default_factory=list)  # the source, to point inside long values
 
     def pos(self, path: Path) -> Pos | None:
         """The value's position, or the nearest ancestor's when the value is absent."""
@@ -248,10 +249,10 @@ def load_yaml(text: str, file: str) -> Doc:
         except yaml.YAMLError as exc:
             raise _syntax_error(exc, file) from None
         if root is None:
-            return Doc(None, {(): Pos(file, 1, 1)}, {})
+            return Doc(None, {(): Pos(file, 1, 1)}, {}, text.splitlines())
         builder = _Builder(file)
         try:
             value = builder.build(root, ())
         except RecursionError:
             raise WorkflowError("document is nested too deeply", Pos(file, 1, 1), "yaml") from None
-        return Doc(value, builder.positions, builder.key_positions)
+        return Doc(value, builder.positions, builder.key_positions, text.splitlines())

@@ -262,6 +262,10 @@ def _copy_worktree(root: Path, target: Path) -> None:
         if dst.parent not in made:
             dst.parent.mkdir(parents=True, exist_ok=True)
             made.add(dst.parent)
+        if dst.is_symlink() or dst.is_file():
+            dst.unlink()  # clean: false leaves the old files in place
+        elif dst.is_dir():
+            shutil.rmtree(dst)
         if src.is_symlink():
             os.symlink(os.readlink(src), dst)
         elif src.is_file():

@@ -36,9 +36,18 @@ INPUTS: dict[str, dict[str, str]] = {
 }
 
 LTS_CODENAMES: dict[str, int] = {
-    "argon": 4, "boron": 6, "carbon": 8, "dubnium": 10, "erbium": 12, "fermium": 14,
-    "gallium": 16, "hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24,
-}  # fmt: skip
+    "argon": 4,
+    "boron": 6,
+    "carbon": 8,
+    "dubnium": 10,
+    "erbium": 12,
+    "fermium": 14,
+    "gallium": 16,
+    "hydrogen": 18,
+    "iron": 20,
+    "jod": 22,
+    "krypton": 24,
+}
 
 
 @dataclass

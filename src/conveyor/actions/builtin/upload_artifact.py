@@ -39,9 +39,17 @@ CONFLICT = (
     "Failed to CreateArtifact: Received non-retryable error: Failed request: (409) Conflict: "
     "an artifact with this name already exists on the workflow run"
 )
-_BAD_PATH_CHARS = {'"': "Double quote", ":": "Colon", "<": "Less than", ">": "Greater than",
-                   "|": "Vertical bar", "*": "Asterisk", "?": "Question mark",
-                   "\r": "Carriage return", "\n": "Line feed"}  # fmt: skip
+_BAD_PATH_CHARS = {
+    '"': "Double quote",
+    ":": "Colon",
+    "<": "Less than",
+    ">": "Greater than",
+    "|": "Vertical bar",
+    "*": "Asterisk",
+    "?": "Question mark",
+    "\r": "Carriage return",
+    "\n": "Line feed",
+}
 _BAD_NAME_CHARS = {**_BAD_PATH_CHARS, "\\": "Backslash", "/": "Forward slash"}
 
 
