@@ -144,3 +144,21 @@ def test_missing_version_file_fails(make_call: MakeCall) -> None:
 def test_prerelease_ordering() -> None:
     assert Version.parse("3.13.0-rc1") < Version.parse("3.13.0")  # type: ignore[operator]
     assert setup_python.to_semantic("3.13.0rc1", False) == "3.13.0-rc1"
+
+
+def test_job_gets_an_isolated_interpreter_with_pip(make_call: MakeCall) -> None:
+    # pip install in a job must not change the machine's interpreter (GitHub: fresh VM)
+    installed("3.12.1")
+    call = make_call("actions/setup-python@v5", {"python-version": "3.12"}, env=REAL_ENV)
+    setup_python.main(call)
+    exe = call.outputs["python-path"]
+    probe = subprocess.run(
+        [exe, "-c", "import sys, pip; print(sys.prefix != sys.base_prefix, pip.__name__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert probe == ["True", "pip"]
+    pip = Path(exe).parent / "pip"
+    head = pip.read_text().splitlines()[0]
+    assert head == f"#!{Path(exe).parent / 'python'}"

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from conveyor.actions.base import ActionRef
 from conveyor.actions.manifest import Manifest
-from conveyor.engine.report import StepReport
+from conveyor.engine.report import Conclusion, StepReport
 from conveyor.executors.base import CancelToken
 
 if TYPE_CHECKING:
@@ -82,13 +82,10 @@ def run_node(
         def run_post() -> StepReport:
             runner.out.step_started()
             runner.out.info(f"⭐ {name}", "1")
-            outcome = outcome_of(runner, node_run(str(post), CancelToken(), None), None)
-            return StepReport(
-                id=None,
-                name=name,
-                outcome=outcome,  # type: ignore[arg-type]
-                conclusion=outcome,
-            )  # type: ignore[arg-type]
+            outcome = cast(
+                Conclusion, outcome_of(runner, node_run(str(post), CancelToken(), None), None)
+            )
+            return StepReport(id=None, name=name, outcome=outcome, conclusion=outcome)
 
         runner.post_steps.append(PostStep(name, str(runs.get("post-if") or "always()"), run_post))
     return outcome_of(runner, result, timeout), result.outputs

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import subprocess
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -252,11 +253,61 @@ def _not_found(spec: str, found: list[Interpreter], call: ActionCall) -> str:
     )
 
 
+_ISOLATE = """
+import os, sys, venv
+venv.create(sys.argv[1], with_pip=False, symlinks=True, clear=True)
+try:
+    import pip
+    print(pip.__path__[0])
+except ImportError:
+    print("")
+"""
+
+
+def isolate(call: ActionCall, interp: Interpreter) -> Path | None:
+    """A job-private venv of the interpreter, so `pip install` in one job never changes the
+    machine's Python or another job's (on GitHub each job gets a fresh VM).
+
+    The venv is made without pip (ensurepip costs seconds); the interpreter's own pip
+    package is linked in instead, with pip scripts that install into the venv.
+    """
+    home = call.temp / "setup-python" / interp.label
+    out = subprocess.run(
+        [str(interp.executable), "-c", _ISOLATE, str(home)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise ActionFailed(
+            f"could not create an isolated environment for Python "
+            f"{interp.label}: {out.stderr.strip()}"
+        )
+    pip_dir = out.stdout.strip()
+    bin_dir = home / "bin"
+    if not (bin_dir / "python").exists():
+        return None  # not a CPython with venv (e.g. a bare interpreter): use it in place
+    if pip_dir:
+        for site in home.glob("lib/python*/site-packages"):
+            (site / "pip").symlink_to(pip_dir, target_is_directory=True)
+        major_minor = ".".join(str(interp.version).split(".")[:2])
+        for name in ("pip", "pip3", f"pip{major_minor}"):
+            script = bin_dir / name
+            script.write_text(
+                f"#!{bin_dir / 'python'}\nimport sys\nfrom pip._internal.cli.main "
+                "import main\nsys.exit(main())\n"
+            )
+            script.chmod(0o755)
+    return home
+
+
 def _use(call: ActionCall, interp: Interpreter) -> None:
     prefix = interp.prefix
-    bin_dir = prefix / "bin"
+    isolated = isolate(call, interp)
+    home = isolated or prefix
+    bin_dir = home / "bin"
     exe = bin_dir / "python"
-    if not exe.exists() or not (bin_dir / "python").samefile(interp.executable):
+    if isolated is None and (not exe.exists() or not exe.samefile(interp.executable)):
         # e.g. /usr/bin/python3.11 found on PATH: make `python` and `python3` mean it
         bin_dir = call.temp / "setup-python" / interp.label / "bin"
         bin_dir.mkdir(parents=True, exist_ok=True)
@@ -267,7 +318,7 @@ def _use(call: ActionCall, interp: Interpreter) -> None:
             link.symlink_to(interp.executable)
         exe = bin_dir / "python"
     if call.bool_input("update-environment", True):
-        location = str(prefix)
+        location = str(home)
         call.env_updates["pythonLocation"] = location
         call.env_updates["PKG_CONFIG_PATH"] = location + "/lib/pkgconfig"
         call.env_updates["Python_ROOT_DIR"] = location
@@ -277,7 +328,7 @@ def _use(call: ActionCall, interp: Interpreter) -> None:
         current = call.env_updates.get("LD_LIBRARY_PATH", call.env.get("LD_LIBRARY_PATH", ""))
         if lib not in current.split(":"):
             call.env_updates["LD_LIBRARY_PATH"] = lib + (f":{current}" if current else "")
-        for entry in (str(prefix), str(bin_dir)):
+        for entry in (str(home), str(bin_dir)):
             if entry in call.path_updates:
                 call.path_updates.remove(entry)
             call.path_updates.append(entry)
