@@ -273,6 +273,11 @@ def act_cmd(act: str, cache: Path, *extra: str) -> list[str]:
 
 # --------------------------------------------------------------------------- in-process drivers
 
+# Everything a one-step `conveyor run` imports (the lazy imports included).
+IMPORT_RUN_PATH = ("import conveyor.cli.main, conveyor.cli.run, conveyor.workflow.loader, "
+                   "conveyor.workflow.plan, conveyor.workflow.event, conveyor.engine.run, "
+                   "conveyor.engine.job, conveyor.engine.steps, conveyor.store.db")
+
 PARSE_DRIVER = textwrap.dedent("""
     import json, statistics, sys, time
     from pathlib import Path
@@ -391,7 +396,7 @@ def profile_hotspots(prof_file: Path, top: int) -> dict[str, Any]:
     return {"total_self_ms_non_blocking": total_cpu,
             "total_self_ms_blocking": sum(r["tottime_ms"] for r in waits),
             "top_self": by_self[:top], "top_blocking": waits[:5],
-            "conveyor_cumulative": conv_cum[:top], "conveyor_self": conv_self[:top]}
+            "conveyor_cumulative": conv_cum[:top * 3], "conveyor_self": conv_self[:top]}
 
 
 def _short(file: str, line: int, func: str) -> str:
@@ -459,6 +464,16 @@ def main() -> int:
     })
     env.pop("FORCE_COLOR", None)
     env.pop("GITHUB_TOKEN", None)
+    # Measure what an installed Conveyor costs: bytecode cached (.pyc), as after any normal
+    # install. The .pyc files go to the temp dir, so src/ is never written to.
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        notes.append("PYTHONDONTWRITEBYTECODE was set in the environment; the bench unsets it "
+                     "(pyc cache in the temp dir) and reports the no-.pyc cost as separate rows")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+    env_nopyc = dict(env, PYTHONDONTWRITEBYTECODE="1")
+    env_nopyc.pop("PYTHONPYCACHEPREFIX")
+    timer_nopyc = Timer(env_nopyc, repeats, opts.warmup)
     timer = Timer(env, repeats, opts.warmup)
     conveyor = conveyor_cmd()
     act = None if opts.no_act else find_act(notes, not opts.no_act_install)
@@ -577,9 +592,13 @@ def main() -> int:
         c1 = raw.get("steps", {}).get("conveyor_1") or conv(r1, label="conveyor run, 1 step")
         a1 = raw.get("steps", {}).get("act_1") if act else None
         a1 = a1 or act_run(r1, label="act, 1 step")
-        raw["onestep"] = {"conveyor": c1, "act": a1}
+        cnp = timer_nopyc.measure([*conveyor, "run", "-C", str(r1)], cwd=r1,
+                                  label="conveyor run, 1 step, no .pyc cache")
+        raw["onestep"] = {"conveyor": c1, "act": a1, "conveyor_no_pyc": cnp}
         row("3 one-step run", "wall", med(py_floor), "python -c pass", med(c1), med(a1),
             "act: 43 ms earlier")
+        row("3 one-step run", "wall, no .pyc (compiles src)", med(py_floor), "python -c pass",
+            med(cnp), med(a1))
 
     # ---- 4. dry-run of 50 jobs
     if "dry50" in only:
@@ -622,8 +641,13 @@ def main() -> int:
         imp = timer.measure([sys.executable, "-c", "import conveyor.cli.main"],
                             label="python -c 'import conveyor.cli.main'")
         av = timer.measure([act, "--version"], label="act --version") if act else None
-        raw["startup"] = {"conveyor_version": cv, "import_cli_main": imp, "act_version": av}
+        imp_run = timer.measure([sys.executable, "-c", IMPORT_RUN_PATH],
+                                label="python -c 'import <everything run needs>'")
+        raw["startup"] = {"conveyor_version": cv, "import_cli_main": imp, "act_version": av,
+                          "import_run_path": imp_run}
         row("6 startup", "--version wall", med(py_floor), "python -c pass", med(cv), med(av))
+        row("6 startup", "import modules `run` uses", med(py_floor), "python -c pass",
+            med(imp_run), None)
 
     # ---- profiles
     profiles: dict[str, Any] = {}
@@ -631,7 +655,8 @@ def main() -> int:
         log("\n[profile] cProfile of in-process conveyor.cli.main.main(...), all threads")
         pdir = tmp / "profiles"
         pdir.mkdir()
-        targets = [("run_101_steps", repo("steps101", wf_steps(101)), []),
+        targets = [("run_1_step", repo("steps1", wf_steps(1)), []),
+                   ("run_101_steps", repo("steps101", wf_steps(101)), []),
                    ("dry_run_500_jobs", repo("large", wf_large()), ["--dry-run"])]
         for name, r, extra in targets:
             out = pdir / f"{name}.prof"
@@ -698,7 +723,7 @@ def print_report(result: dict[str, Any], top: int) -> None:
         print(f"note: {note}")
 
     profiles = result["profiles"]
-    for name in ("run_101_steps", "dry_run_500_jobs"):
+    for name in ("run_1_step", "run_101_steps", "dry_run_500_jobs"):
         p = profiles.get(name)
         if not p or "error" in p:
             continue
@@ -709,8 +734,10 @@ def print_report(result: dict[str, Any], top: int) -> None:
         print("  top self time (excluding waits on children/threads):")
         for r in p["top_self"][:top]:
             print(f"    {r['tottime_ms']:8.1f} ms  {r['ncalls']:>7}x  {r['where']}")
-        print("  top conveyor functions by cumulative time:")
-        for r in p["conveyor_cumulative"][:top]:
+        print("  top conveyor functions by cumulative time (single-call entry chain omitted):")
+        chain = [r for r in p["conveyor_cumulative"]
+                 if not (r["ncalls"] == 1 and r["cumtime_ms"] > 0.5 * p["wall"] * 1000)]
+        for r in chain[:top]:
             print(f"    {r['cumtime_ms']:8.1f} ms  {r['ncalls']:>7}x  {r['where']}")
         print("  blocking (waiting on child processes / other threads):")
         for r in p["top_blocking"][:3]:

@@ -160,3 +160,22 @@ def test_hash_files_errors(workspace: Path, expression: str, message: str) -> No
 def test_option_is_case_insensitive(workspace: Path) -> None:
     result = hash_expr(workspace, "hashFiles('--Follow-Symbolic-Links', 'lib/a.rb')")
     assert result == reference(workspace, ["lib/a.rb"])
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected_files"),
+    [
+        # GitHub's docs: a leading '/' means the repository root
+        ("hashFiles('/src/*.js')", ["src/app.js", "src/util.js"]),
+        ("hashFiles('/lib/**/*.rb')", ["lib/a.rb", "lib/sub/b.rb"]),
+    ],
+)
+def test_leading_slash_is_the_workspace_root(
+    workspace: Path, expression: str, expected_files: list[str]
+) -> None:
+    assert hash_expr(workspace, expression) == reference(workspace, expected_files)
+
+
+def test_absolute_path_inside_workspace_still_works(workspace: Path) -> None:
+    expression = f"hashFiles('{workspace}/src/app.js')"
+    assert hash_expr(workspace, expression) == reference(workspace, ["src/app.js"])

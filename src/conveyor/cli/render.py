@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,24 +24,33 @@ def _matrix_note(pj: PlannedJob) -> str:
     return ""
 
 
+def _notes(pj: PlannedJob) -> str:
+    notes = [_matrix_note(pj)]
+    if pj.job.uses:
+        notes.append(f"calls {pj.job.uses}")
+    return "; ".join(n for n in notes if n)
+
+
 def print_list(plan: Plan) -> None:
-    rows = [["STAGE", "JOB", "NAME", "WORKFLOW", "FILE", "MATRIX"]]
+    rows = [["WORKFLOW", "STAGE", "JOB", "NAME", "NEEDS", "NOTES"]]
     for wp in plan.workflows:
         for i, level in enumerate(wp.stages):
             for key in level:
                 pj = wp.jobs[key]
                 rows.append(
                     [
+                        wp.file,
                         str(i),
                         key,
-                        pj.job.name or key,
-                        wp.workflow.display_name,
-                        wp.file,
-                        _matrix_note(pj),
+                        pj.job.name or "-",
+                        ",".join(pj.needs) or "-",
+                        _notes(pj),
                     ]
                 )
     if len(rows) > 1:
         print("\n".join(_table(rows)))
+    elif not plan.not_triggered:
+        print(f"no workflow is triggered by '{plan.event.name}'")
     _print_not_triggered(plan)
 
 
@@ -49,36 +59,89 @@ def _print_not_triggered(plan: Plan) -> None:
         print(f"not triggered: {file}: {reason}")
 
 
-def _box_line(names: list[str]) -> list[str]:
-    tops = ["╭" + "─" * (len(n) + 2) + "╮" for n in names]
-    mids = ["│ " + n + " │" for n in names]
-    bots = ["╰" + "─" * (len(n) + 2) + "╯" for n in names]
-    return ["  " + " ".join(tops), "  " + " ".join(mids), "  " + " ".join(bots)]
+def _label(pj: PlannedJob) -> str:
+    note = f" x{len(pj.matrix)}" if pj.matrix else (" x?" if pj.matrix_dynamic else "")
+    call = f" ({pj.job.uses.rsplit('/', 1)[-1]})" if pj.job.uses else ""
+    return f"{pj.key}{note}{call}"
 
 
-def graph_lines(wp: WorkflowPlan) -> list[str]:
-    lines = [f"{wp.workflow.display_name} ({wp.file})"]
-    for i, level in enumerate(wp.stages):
-        if i:
-            lines.append("      ↓")
-        names = []
-        for key in level:
-            pj = wp.jobs[key]
-            note = f" x{len(pj.matrix)}" if pj.matrix else (" x?" if pj.matrix_dynamic else "")
-            needs = f" ← {', '.join(pj.needs)}" if pj.needs else ""
-            names.append(f"{key}{note}{needs}")
-        lines.extend(_box_line(names))
+_INDENT = "  "
+
+
+def _boxes(labels: list[str], width: int) -> list[str]:
+    """Boxes side by side, wrapped onto more rows when they would pass ``width``."""
+    rows: list[list[str]] = [[]]
+    used = len(_INDENT)
+    for label in labels:
+        size = len(label) + 5  # "│ " + label + " │" and one space between boxes
+        if rows[-1] and used + size > width:
+            rows.append([])
+            used = len(_INDENT)
+        rows[-1].append(label)
+        used += size
+    lines: list[str] = []
+    for row in rows:
+        lines.append(_INDENT + " ".join("╭" + "─" * (len(n) + 2) + "╮" for n in row))
+        lines.append(_INDENT + " ".join("│ " + n + " │" for n in row))
+        lines.append(_INDENT + " ".join("╰" + "─" * (len(n) + 2) + "╯" for n in row))
     return lines
 
 
-def print_graph(plan: Plan) -> None:
+def _edges(wp: WorkflowPlan, level: list[str], labels: dict[str, str]) -> list[str]:
+    """One line per job of ``level`` that needs others: ``a, b ──▶ c``."""
+    edges = [(", ".join(wp.jobs[k].needs), labels[k]) for k in level if wp.jobs[k].needs]
+    lines = []
+    for n, (needs, target) in enumerate(edges):
+        branch = "└─" if n == len(edges) - 1 else "├─"
+        lines.append(f"{_INDENT}   {branch} {needs} ──▶ {target}")
+    return lines
+
+
+def graph_lines(wp: WorkflowPlan, width: int = 100) -> list[str]:
+    """The job graph of one workflow: a row of boxes per stage, the edges in between."""
+    labels = {k: _label(pj) for k, pj in wp.jobs.items()}
+    lines = [f"{wp.workflow.display_name} ({wp.file})"]
+    for i, level in enumerate(wp.stages):
+        if i:
+            lines.extend(_edges(wp, level, labels) or [f"{_INDENT}   │"])
+        lines.append(f"{_INDENT}stage {i}")
+        lines.extend(_boxes([labels[k] for k in level], width))
+    return lines
+
+
+def print_graph(plan: Plan, width: int | None = None) -> None:
+    import shutil
+
+    width = width or max(shutil.get_terminal_size((100, 24)).columns, 40)
     for wp in plan.workflows:
-        print("\n".join(graph_lines(wp)))
+        print("\n".join(graph_lines(wp, width)))
         print()
     _print_not_triggered(plan)
 
 
-def print_dry_run(plan: Plan) -> None:
+def _step_label(step: Any) -> str:
+    if step.name:
+        return str(step.name)
+    if step.run and step.run.strip():
+        return f"Run {step.run.strip().splitlines()[0]}"
+    return f"Run {step.uses}"
+
+
+def _called_jobs(root: Path | None, uses: str) -> list[str]:
+    """The jobs of a local reusable workflow, for --dry-run; [] when not local/readable."""
+    if root is None or not uses.startswith("./"):
+        return []
+    from conveyor.workflow.errors import WorkflowError, WorkflowErrors
+    from conveyor.workflow.loader import load_workflow
+
+    try:
+        called = load_workflow(root / uses[2:], root)
+    except (OSError, WorkflowError, WorkflowErrors):
+        return []
+    return list(called.jobs)
+
+
+def print_dry_run(plan: Plan, root: Path | None = None) -> None:
     from conveyor.workflow.matrix import matrix_label
 
     print(f"event: {plan.event.name}  ref: {plan.event.ref}  sha: {plan.event.sha[:12]}")
@@ -102,14 +165,13 @@ def print_dry_run(plan: Plan) -> None:
                 elif pj.matrix_dynamic:
                     print("      matrix: evaluated when its needs finish")
                 if job.uses:
-                    print(f"      calls {job.uses}")
+                    inner = _called_jobs(root, job.uses)
+                    jobs = f" (jobs: {', '.join(inner)})" if inner else ""
+                    print(f"      calls {job.uses}{jobs}")
                 for step in job.steps:
-                    label = step.name or (
-                        f"Run {step.run.strip().splitlines()[0]}"
-                        if step.run and step.run.strip()
-                        else f"Run {step.uses}"
-                    )
-                    print(f"      - {label}")
+                    print(f"      - {_step_label(step)}")
+    if not plan.workflows:
+        print(f"\nno workflow is triggered by '{plan.event.name}'")
     _print_not_triggered(plan)
 
 

@@ -11,61 +11,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from conveyor.cli.options import (
+    UsageError,
+    collect_secrets,
+    collect_vars,
+    pairs,
+    read_dotenv,
+    resolve_inputs,
+)
 from conveyor.cli.render import print_dry_run, print_graph, print_list, print_summary
 
-
-class UsageError(Exception):
-    """Bad input from the person at the keyboard; exit status 2."""
-
-
-def _pairs(items: list[str], sep: str, what: str) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for item in items:
-        key, found, value = item.partition(sep)
-        if not found or not key:
-            raise UsageError(f"{what} '{item}' must look like NAME{sep}VALUE")
-        result[key] = value
-    return result
-
-
-def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; '#' comments, optional 'export ', quotes stripped, \\n in "..."."""
-    result: dict[str, str] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
-    for n, raw in enumerate(lines, 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        line = line.removeprefix("export ").strip()
-        key, found, value = line.partition("=")
-        if not found or not key.strip():
-            raise UsageError(f"{path}:{n}: expected NAME=VALUE, got '{line.split('=')[0]}...'")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            quote, value = value[0], value[1:-1]
-            if quote == '"':
-                value = value.replace("\\n", "\n").replace('\\"', '"')
-        result[key.strip()] = value
-    return result
-
-
-def collect_secrets(args: argparse.Namespace) -> dict[str, str]:
-    secrets: dict[str, str] = {}
-    for f in args.secret_file:
-        secrets.update(read_dotenv(Path(f)))
-    for item in args.secret:
-        key, found, value = item.partition("=")
-        if not found:
-            if key not in os.environ:
-                raise UsageError(f"--secret {key}: no value given and ${key} is not set")
-            value = os.environ[key]
-        secrets[key] = value
-    if "GITHUB_TOKEN" not in secrets and os.environ.get("GITHUB_TOKEN"):
-        secrets["GITHUB_TOKEN"] = os.environ["GITHUB_TOKEN"]
-    return secrets
+__all__ = ["UsageError", "cmd_run", "cmd_validate", "collect_secrets", "read_dotenv"]
 
 
 def load_workflows(root: Path, selector: str | None) -> list[Any]:
@@ -134,19 +90,27 @@ def _run(args: argparse.Namespace) -> int:
     root = Path(args.directory).resolve()
     if not root.is_dir():
         raise UsageError(f"-C {args.directory}: not a directory")
+    # every option is checked before planning: --list/--graph/--dry-run report bad ones too
+    matrix_filter = pairs(args.matrix, ":", "--matrix")
+    given_inputs = pairs(args.input, "=", "--input")
+    secrets = collect_secrets(args)
+    variables = collect_vars(args)
     workflows = load_workflows(root, args.workflows)
     try:
         event = load_event(args.event, root, Path(args.eventpath) if args.eventpath else None)
     except EventError as e:
         raise UsageError(str(e)) from None
-    matrix_filter = _pairs(args.matrix, ":", "--matrix")
     try:
         the_plan = plan(workflows, event, root, only_job=args.job, matrix_filter=matrix_filter)
     except WorkflowError as e:
         raise UsageError(str(e)) from None
-    if args.job and not the_plan.workflows and not any(args.job in w.jobs for w in workflows):
-        names = sorted({k for w in workflows for k in w.jobs})
-        raise UsageError(f"no job '{args.job}' in any workflow; jobs are: {', '.join(names)}")
+    if args.job and not the_plan.workflows:
+        _unknown_job(args.job, workflows, event, root)
+    inputs = resolve_inputs(
+        event.name, event.payload, given_inputs, [wp.workflow for wp in the_plan.workflows]
+    )
+    if event.name == "workflow_dispatch":
+        event.payload["inputs"] = inputs.strings
     if args.list:
         print_list(the_plan)
         return 0
@@ -154,17 +118,38 @@ def _run(args: argparse.Namespace) -> int:
         print_graph(the_plan)
         return 0
     if args.dry_run:
-        print_dry_run(the_plan)
+        print_dry_run(the_plan, root)
         return 0
     if not the_plan.workflows:
         for file, reason in the_plan.not_triggered:
             print(f"{file}: not triggered by {event.name}: {reason}", file=sys.stderr)
         print(f"no workflow is triggered by '{event.name}'", file=sys.stderr)
         return 0
-    return _execute(args, root, the_plan)
+    return _execute(args, root, the_plan, secrets, variables, inputs.typed)
 
 
-def _execute(args: argparse.Namespace, root: Path, the_plan: Any) -> int:
+def _unknown_job(job: str, workflows: list[Any], event: Any, root: Path) -> None:
+    """``-j JOB`` matched no triggered workflow: say which jobs there are, and raise."""
+    from conveyor.workflow.plan import plan
+
+    full = plan(workflows, event, root)
+    names = sorted({k for wp in full.workflows for k in wp.jobs})
+    listed = ", ".join(names) if names else f"none ('{event.name}' triggers no workflow)"
+    message = f"no job '{job}' in the workflows '{event.name}' triggers; jobs are: {listed}"
+    for file, reason in full.not_triggered:
+        if any(w.path == file and job in w.jobs for w in workflows):
+            message += f"\n{file} has a job '{job}' but is not triggered: {reason}"
+    raise UsageError(message)
+
+
+def _execute(
+    args: argparse.Namespace,
+    root: Path,
+    the_plan: Any,
+    secrets: dict[str, str],
+    variables: dict[str, str],
+    inputs: dict[str, Any],
+) -> int:
     from conveyor.engine.context import repo_info
     from conveyor.engine.masking import Masker
     from conveyor.engine.output import Console
@@ -173,12 +158,6 @@ def _execute(args: argparse.Namespace, root: Path, the_plan: Any) -> int:
     from conveyor.store.db import Store
     from conveyor.store.paths import cache_root, data_dir
 
-    secrets = collect_secrets(args)
-    variables = {}
-    for f in args.var_file:
-        variables.update(read_dotenv(Path(f)))
-    variables.update(_pairs(args.var, "=", "--var"))
-    inputs = _pairs(args.input, "=", "--input")
     masker = Masker()
     for value in secrets.values():
         masker.add(value)

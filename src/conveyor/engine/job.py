@@ -158,6 +158,7 @@ class JobRunner:
         """The environment a step's process gets."""
         env = {**self._base_env, **self.job_env, **self.global_env, **step_env}
         env.update({k: v for k, v in self._base_env.items() if k.startswith(("GITHUB_", "RUNNER_"))})
+        env["GITHUB_ACTION"] = str(self.github.get("action", ""))
         if extra:
             env.update(extra)
         if self.path_prepend:

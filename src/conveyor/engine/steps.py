@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from conveyor.engine.job import JobRunner, Scope
     from conveyor.workflow.model import Step
 
+_NAME_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _FILE_KINDS = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE")
 
 
@@ -48,6 +50,9 @@ def run_step(runner: JobRunner, step: Step, scope: Scope) -> StepReport:
 
     if runner.cancel.is_set() and scope.status != "cancelled":
         scope.status = "cancelled"
+    # github.action / GITHUB_ACTION: set before `if` is evaluated (StepsRunner.cs); the
+    # generated names (__run, __run_2, __actions_checkout) count skipped steps too
+    runner.github["action"] = step.id or runner.next_action_id(_generated_name(step))
     name = runner.step_name(step, scope)
     rep = StepReport(id=step.id, name=name)
     out = runner.out
@@ -104,6 +109,20 @@ def run_step(runner: JobRunner, step: Step, scope: Scope) -> StepReport:
     return rep
 
 
+def _generated_name(step: Step) -> str:
+    """GitHub's name for a step without an id: ``__run`` or ``__owner_repo`` of its action."""
+    uses = (step.uses or "").strip()
+    if step.run is not None or not uses:
+        return "__run"
+    if uses.startswith("./") or uses == ".":
+        return "__self"
+    if uses.startswith("docker://"):
+        return "__docker"
+    owner, _, rest = uses.partition("@")[0].partition("/")
+    repo = rest.split("/", 1)[0]
+    return "__" + _NAME_SAFE.sub("", f"{owner}_{repo}")
+
+
 def _record(runner: JobRunner, step: Step, scope: Scope, rep: StepReport) -> None:
     if step.id:
         scope.steps[step.id] = {
@@ -157,11 +176,7 @@ def run_script(
         cwd = cwd / runner.evaluate_str(wd_raw, scope, envctx)
     path = runner.paths.temp / f"{uuid.uuid4()}{shell.extension}"
     path.write_text(script_contents(script, shell), encoding="utf-8")
-    action_id = step.id or runner.next_action_id("__run")
-    result = exec_process(
-        runner, shell.command(str(path)), cwd, env, timeout, token,
-        extra_env={"GITHUB_ACTION": action_id},
-    )
+    result = exec_process(runner, shell.command(str(path)), cwd, env, timeout, token)
     return outcome_of(runner, result, timeout), result.outputs
 
 

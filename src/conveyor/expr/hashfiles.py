@@ -190,6 +190,9 @@ def _parse_pattern(line: str, cwd: str) -> _Pattern:
         line = _escape(os.path.expanduser("~")) + line[1:]
     elif not line.startswith("/"):
         line = _escape(cwd) + "/" + line
+    elif not (line + "/").startswith(_escape(cwd).rstrip("/") + "/"):
+        # GitHub's docs: hashFiles('/src/*.js') means `src` at the repository root
+        line = _escape(cwd) + line
     trailing = line.endswith("/")
     segments = tuple(s for s in line.split("/") if s)
     return _Pattern(negate, segments, trailing, tuple(_compile(s) for s in segments))
