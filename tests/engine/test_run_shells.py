@@ -349,7 +349,9 @@ def test_step_summary_written(run_wf: RunWorkflow) -> None:
     assert text.index("Hello") < text.index("second")
 
 
-def test_env_expression_uses_earlier_levels(run_wf: RunWorkflow) -> None:
+def test_step_env_sees_outer_levels_but_not_siblings(run_wf: RunWorkflow) -> None:
+    # StepsRunner.cs evaluates the step's env mapping as a whole against the env
+    # context of the outer levels, then merges it: siblings are not visible.
     r = run_wf(
         """
         on: push
@@ -359,12 +361,45 @@ def test_env_expression_uses_earlier_levels(run_wf: RunWorkflow) -> None:
           j:
             runs-on: ubuntu-latest
             env:
-              DERIVED: ${{ env.BASE }}-job
+              JOBV: job
             steps:
               - id: s
                 env:
-                  MORE: ${{ env.DERIVED }}-step
-                run: echo "v=$MORE" >> "$GITHUB_OUTPUT"
+                  MORE: ${{ env.BASE }}-${{ env.JOBV }}-step
+                  SIBLING: "[${{ env.MORE }}]"
+                run: |
+                  echo "v=$MORE" >> "$GITHUB_OUTPUT"
+                  echo "sib=$SIBLING" >> "$GITHUB_OUTPUT"
         """
     )
-    assert r.outputs("j", "s") == {"v": "base-job-step"}
+    assert r.outputs("j", "s") == {"v": "base-job-step", "sib": "[]"}
+
+
+def test_default_env_vars_cannot_be_overridden(run_wf: RunWorkflow) -> None:
+    # docs "Variables": GITHUB_* and RUNNER_* cannot be overwritten; CI currently can.
+    r = run_wf(
+        """
+        on: push
+        jobs:
+          j:
+            runs-on: ubuntu-latest
+            env:
+              GITHUB_SHA: fake
+              CI: custom
+            steps:
+              - run: echo "RUNNER_OS=Plan9" >> "$GITHUB_ENV"
+              - id: s
+                env:
+                  GITHUB_REF: refs/heads/fake
+                run: |
+                  echo "sha=$GITHUB_SHA" >> "$GITHUB_OUTPUT"
+                  echo "ref=$GITHUB_REF" >> "$GITHUB_OUTPUT"
+                  echo "os=$RUNNER_OS" >> "$GITHUB_OUTPUT"
+                  echo "ci=$CI" >> "$GITHUB_OUTPUT"
+        """
+    )
+    out = r.outputs("j", "s")
+    assert out["sha"] != "fake" and len(out["sha"]) == 40
+    assert out["ref"] == "refs/heads/main"
+    assert out["os"] == "Linux"
+    assert out["ci"] == "custom"

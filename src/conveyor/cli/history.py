@@ -6,27 +6,34 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conveyor.store.db import Store
 
 
-def _store(directory: str) -> object | None:
+def _store(directory: str) -> Store | None:
     from conveyor.store.db import Store
     from conveyor.store.paths import data_dir
 
     path = data_dir(Path(directory).resolve()) / "conveyor.db"
     if not path.exists():
-        print(f"no runs recorded yet for {Path(directory).resolve()}", file=sys.stderr)
         return None
     return Store(path)
 
 
-def cmd_runs(args: argparse.Namespace) -> int:
-    from conveyor.store.db import Store
+def _nothing_yet(directory: str) -> str:
+    return f"no runs recorded yet for {Path(directory).resolve()}; start one with 'conveyor run'"
 
+
+def cmd_runs(args: argparse.Namespace) -> int:
     store = _store(args.directory)
-    if not isinstance(store, Store):
-        return 1
+    recorded = store.runs(args.limit) if store is not None else []
+    if not recorded:
+        print(_nothing_yet(args.directory), file=sys.stderr)
+        return 0
     rows = [["RUN", "EVENT", "REF", "SHA", "RESULT", "STARTED", "DURATION"]]
-    for r in store.runs(args.limit):
+    for r in recorded:
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
         rows.append(
             [
@@ -46,15 +53,14 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
-    from conveyor.store.db import Store
-
     store = _store(args.directory)
-    if not isinstance(store, Store):
+    if store is None:
+        print(_nothing_yet(args.directory), file=sys.stderr)
         return 1
     if args.run_id == "last":
         latest = store.runs(1)
         if not latest:
-            print("no runs recorded yet", file=sys.stderr)
+            print(_nothing_yet(args.directory), file=sys.stderr)
             return 1
         run_id = latest[0].id
     else:

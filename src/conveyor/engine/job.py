@@ -145,13 +145,17 @@ class JobRunner:
         return to_string(self.evaluate(value, scope, env))
 
     def evaluate_env(self, raw: dict[str, Any], scope: Scope, base: dict[str, str]) -> dict[str, str]:
-        """An `env:` block; each value may use the env declared before it (GitHub does)."""
+        """An `env:` block, evaluated as one mapping against the ``base`` env context.
+
+        Values do not see their siblings: the runner evaluates the whole block, then merges
+        it into the env context (StepsRunner.cs, EvaluateStepEnvironment).
+        """
         from conveyor.expr import to_string
 
         result: dict[str, str] = {}
         for k, v in raw.items():
             value = v if isinstance(v, str) else (to_string(v) if v is not None else "")
-            result[str(k)] = self.evaluate_str(value, scope, {**base, **result})
+            result[str(k)] = self.evaluate_str(value, scope, base)
         return result
 
     def process_env(self, step_env: dict[str, str], extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -80,10 +80,26 @@ class Store:
         self.db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
 
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        for i, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {i}; COMMIT;")
+        if self.schema_version >= len(MIGRATIONS):
+            return
+        # IMMEDIATE takes the write lock first: two processes opening a new store at once
+        # must not both apply a migration; the loser sees the new version once it gets the lock
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self.schema_version
+            for i, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {i}")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.db.close()
@@ -162,4 +178,18 @@ def _flatten(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for job in jobs:
         out.append(job)
         out.extend(_flatten(job.get("jobs", [])))
+    return out
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of a migration script, one by one (``execute`` takes one)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
     return out
