@@ -103,30 +103,60 @@ class Timer:
         self.env = env
         self.repeats = repeats
         self.warmup = warmup
+        self.failures: list[str] = []
 
     def measure(self, cmd: list[str], cwd: Path | None = None, label: str = "",
                 repeats: int | None = None, ok_codes: tuple[int, ...] = (0,)) -> dict[str, Any]:
+        return self.group([(label, cmd, cwd)], repeats=repeats, ok_codes=ok_codes)[label]
+
+    def group(self, items: list[tuple[Any, ...]], repeats: int | None = None,
+              ok_codes: tuple[int, ...] = (0,)) -> dict[str, dict[str, Any]]:
+        """Time several commands round-robin (A B C, A B C, ...), so drift in machine load
+        hits every command of a comparison alike. Items: (label, cmd, cwd[, env]).
+        Returns {label: result}."""
         n = repeats or self.repeats
-        for _ in range(self.warmup):
-            r = subprocess.run(cmd, cwd=cwd, env=self.env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-            if r.returncode not in ok_codes:
-                err = r.stderr.decode(errors="replace")[-800:]
-                log(f"  ! {label}: exit {r.returncode}: {err.strip()}")
-                return {"cmd": cmd, "error": f"exit {r.returncode}", "stderr": err}
-        times: list[float] = []
+        items = [(it[0], it[1], it[2], it[3] if len(it) > 3 and it[3] else self.env)
+                 for it in items if it is not None]
+        results: dict[str, dict[str, Any]] = {}
+        live = []
+        for label, cmd, cwd, env in items:
+            error = None
+            for _ in range(self.warmup):
+                r = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE)
+                if r.returncode not in ok_codes:
+                    error = r.stderr.decode(errors="replace")[-800:]
+                    log(f"  ! {label}: exit {r.returncode}: {error.strip()}")
+                    last = error.strip().splitlines()[-1] if error.strip() else ""
+                    self.failures.append(f"{label}: exit {r.returncode}: {last}")
+                    results[label] = {"cmd": [str(c) for c in cmd], "error":
+                                      f"exit {r.returncode}", "stderr": error}
+                    break
+            if error is None:
+                live.append((label, cmd, cwd, env))
+        times: dict[str, list[float]] = {label: [] for label, *_ in live}
         for _ in range(n):
-            t0 = time.perf_counter()
-            r = subprocess.run(cmd, cwd=cwd, env=self.env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-            times.append(time.perf_counter() - t0)
-            if r.returncode not in ok_codes:
-                return {"cmd": cmd, "error": f"exit {r.returncode}", "times": times}
-        result = {"cmd": [str(c) for c in cmd], "median": statistics.median(times),
-                  "min": min(times), "max": max(times), "n": n, "times": times}
-        log(f"  {label:<44} median {ms(result['median']):>9}  (min {ms(result['min'])}, "
-            f"max {ms(result['max'])}, n={n})")
-        return result
+            for label, cmd, cwd, env in live:
+                if label in results:
+                    continue
+                t0 = time.perf_counter()
+                r = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+                times[label].append(time.perf_counter() - t0)
+                if r.returncode not in ok_codes:
+                    self.failures.append(f"{label}: exit {r.returncode} on a timed run")
+                    results[label] = {"cmd": [str(c) for c in cmd],
+                                      "error": f"exit {r.returncode}", "times": times[label]}
+        for label, cmd, *_ in live:
+            if label in results:
+                continue
+            t = times[label]
+            results[label] = {"cmd": [str(c) for c in cmd], "median": statistics.median(t),
+                              "min": min(t), "max": max(t), "n": n, "times": t}
+            res = results[label]
+            log(f"  {label:<44} median {ms(res['median']):>9}  (min {ms(res['min'])}, "
+                f"max {ms(res['max'])}, n={n})")
+        return results
 
 
 def med(result: dict[str, Any] | None) -> float | None:
@@ -211,6 +241,19 @@ def make_repo(path: Path, workflow: str, env: dict[str, str]) -> Path:
 
 
 # --------------------------------------------------------------------------- tools
+
+def source_info(src: Path, live: bool) -> dict[str, Any]:
+    """Which code was measured: HEAD (read-only git query) and a hash of the .py files."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for f in sorted(src.rglob("*.py")):
+        digest.update(str(f.relative_to(src)).encode() + b"\0" + f.read_bytes())
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+    return {"path": str(src), "snapshot": not live, "git_head": head or None,
+            "src_sha256": digest.hexdigest()[:16]}
+
 
 def conveyor_cmd() -> list[str]:
     script = Path(sys.executable).parent / "conveyor"
@@ -445,6 +488,8 @@ def main() -> int:
     ap.add_argument("--only", metavar="S,S", help="scenarios to run: "
                     "steps,jobs,onestep,dry50,large,startup (default all)")
     ap.add_argument("--top", type=int, default=12, help="rows per profile listing")
+    ap.add_argument("--live", action="store_true",
+                    help="run src/ in place instead of a snapshot copied at start")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (prints its path)")
     ap.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     opts = ap.parse_args()
@@ -471,10 +516,17 @@ def main() -> int:
                      "(pyc cache in the temp dir) and reports the no-.pyc cost as separate rows")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+    # Benchmark a snapshot of src/ taken now, so edits made to the tree while the bench runs
+    # cannot mix versions within one run. PYTHONPATH puts it ahead of the editable install.
+    src = SRC
+    if not opts.live:
+        src = tmp / "src"
+        shutil.copytree(SRC, src, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
     env_nopyc = dict(env, PYTHONDONTWRITEBYTECODE="1")
     env_nopyc.pop("PYTHONPYCACHEPREFIX")
-    timer_nopyc = Timer(env_nopyc, repeats, opts.warmup)
     timer = Timer(env, repeats, opts.warmup)
+    timer_nopyc = Timer(env_nopyc, repeats, opts.warmup)
     conveyor = conveyor_cmd()
     act = None if opts.no_act else find_act(notes, not opts.no_act_install)
     if opts.no_act:
@@ -487,6 +539,7 @@ def main() -> int:
     info["act"] = act
     info["act_version"] = _first_line([act, "--version"]) if act else None
     info["repeats"], info["warmup"] = repeats, opts.warmup
+    info["source"] = source_info(src, live=opts.live)
     log(f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}")
     log(f"conveyor: {' '.join(conveyor)} ({info['conveyor_version']}); act: {act or 'skipped'}")
     log(f"workloads in {tmp}; N={repeats} (median), warm-up {opts.warmup}")
@@ -498,13 +551,8 @@ def main() -> int:
             repos[name] = make_repo(tmp / "repos" / name, text, env)
         return repos[name]
 
-    def conv(r: Path, *extra: str, label: str) -> dict[str, Any]:
-        return timer.measure([*conveyor, "run", "-C", str(r), *extra], cwd=r, label=label)
-
-    def act_run(r: Path, *extra: str, label: str) -> dict[str, Any] | None:
-        if not act:
-            return None
-        return timer.measure(act_cmd(act, act_cache, *extra), cwd=r, label=label)
+    def conv_cmd(r: Path, *extra: str) -> list[str]:
+        return [*conveyor, "run", "-C", str(r), *extra]
 
     raw: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []
@@ -520,10 +568,6 @@ def main() -> int:
                      else conveyor_v / act_v,
                      "target": target, "target_met": met})
 
-    # interpreter floor, used by several rows
-    py_floor = timer.measure([sys.executable, "-c", "pass"], label="python -c pass")
-    raw["python_floor"] = py_floor
-
     # ---- 1. per-step overhead
     if "steps" in only:
         log("\n[1] per-step overhead: 1 vs 101 `run: true` steps in one job")
@@ -538,17 +582,23 @@ def main() -> int:
             f"printf 'true\\n' > $d/step{i}.sh; bash --noprofile --norc -eo pipefail $d/step{i}.sh\n"
             for i in range(100)) + "rm -rf $d\n")
         (scripts / "bash_file_0.sh").write_text("#!/bin/bash\nd=$(mktemp -d)\nrm -rf $d\n")
-        b0 = timer.measure(["bash", str(scripts / "empty.sh")], label="bash empty script")
-        bc = timer.measure(["bash", str(scripts / "bash_c_100.sh")], label="bash: 100x bash -c true")
-        bf0 = timer.measure(["bash", str(scripts / "bash_file_0.sh")], label="bash: mktemp only")
-        bf = timer.measure(["bash", str(scripts / "bash_file_100.sh")],
-                           label="bash: 100x write+bash -eo pipefail file")
+        g = timer.group([
+            ("bash empty script", ["bash", str(scripts / "empty.sh")], None),
+            ("bash: 100x bash -c true", ["bash", str(scripts / "bash_c_100.sh")], None),
+            ("bash: mktemp only", ["bash", str(scripts / "bash_file_0.sh")], None),
+            ("bash: 100x write+bash -eo pipefail file", ["bash", str(scripts / "bash_file_100.sh")],
+             None),
+            ("conveyor run, 1 step", conv_cmd(r1), r1),
+            ("conveyor run, 101 steps", conv_cmd(r101), r101),
+            act and ("act, 1 step", act_cmd(act, act_cache), r1),
+            act and ("act, 101 steps", act_cmd(act, act_cache), r101),
+        ])
         popen = run_driver(POPEN_DRIVER, ["100", str(repeats)], env, tmp)
         log(f"  {'python Popen+pipe+wait of bash, per step':<44} {ms(popen.get('per_step'))}")
-        c1 = conv(r1, label="conveyor run, 1 step")
-        c101 = conv(r101, label="conveyor run, 101 steps")
-        a1 = act_run(r1, label="act, 1 step")
-        a101 = act_run(r101, label="act, 101 steps")
+        b0, bc = g["bash empty script"], g["bash: 100x bash -c true"]
+        bf0, bf = g["bash: mktemp only"], g["bash: 100x write+bash -eo pipefail file"]
+        c1, c101 = g["conveyor run, 1 step"], g["conveyor run, 101 steps"]
+        a1, a101 = g.get("act, 1 step"), g.get("act, 101 steps")
         raw["steps"] = {"bash_empty": b0, "bash_c_100": bc, "bash_file_0": bf0,
                         "bash_file_100": bf, "python_popen": popen, "conveyor_1": c1,
                         "conveyor_101": c101, "act_1": a1, "act_101": a101}
@@ -570,12 +620,18 @@ def main() -> int:
         log("\n[2] per-job overhead: 1 vs 21 independent jobs, and a 20-job needs chain")
         j1, j21 = repo("steps1", wf_steps(1)), repo("jobs21", wf_jobs(21))
         jc = repo("chain20", wf_jobs(20, chain=True))
-        c1 = conv(j1, label="conveyor run, 1 job")
-        c21 = conv(j21, label="conveyor run, 21 independent jobs")
-        cch = conv(jc, label="conveyor run, 20-job chain")
-        a1 = act_run(j1, label="act, 1 job")
-        a21 = act_run(j21, label="act, 21 independent jobs")
-        ach = act_run(jc, label="act, 20-job chain")
+        g = timer.group([
+            ("conveyor run, 1 job", conv_cmd(j1), j1),
+            ("conveyor run, 21 independent jobs", conv_cmd(j21), j21),
+            ("conveyor run, 20-job chain", conv_cmd(jc), jc),
+            act and ("act, 1 job", act_cmd(act, act_cache), j1),
+            act and ("act, 21 independent jobs", act_cmd(act, act_cache), j21),
+            act and ("act, 20-job chain", act_cmd(act, act_cache), jc),
+        ])
+        c1, c21 = g["conveyor run, 1 job"], g["conveyor run, 21 independent jobs"]
+        cch = g["conveyor run, 20-job chain"]
+        a1, a21, ach = g.get("act, 1 job"), g.get("act, 21 independent jobs"), \
+            g.get("act, 20-job chain")
         raw["jobs"] = {"conveyor_1": c1, "conveyor_21": c21, "conveyor_chain20": cch,
                        "act_1": a1, "act_21": a21, "act_chain20": ach}
         cj = per_unit(c21, c1, 20)
@@ -589,64 +645,89 @@ def main() -> int:
     if "onestep" in only:
         log("\n[3] one-step workflow, full run (wall)")
         r1 = repo("steps1", wf_steps(1))
-        c1 = raw.get("steps", {}).get("conveyor_1") or conv(r1, label="conveyor run, 1 step")
-        a1 = raw.get("steps", {}).get("act_1") if act else None
-        a1 = a1 or act_run(r1, label="act, 1 step")
-        cnp = timer_nopyc.measure([*conveyor, "run", "-C", str(r1)], cwd=r1,
-                                  label="conveyor run, 1 step, no .pyc cache")
-        raw["onestep"] = {"conveyor": c1, "act": a1, "conveyor_no_pyc": cnp}
-        row("3 one-step run", "wall", med(py_floor), "python -c pass", med(c1), med(a1),
+        g = timer.group([
+            ("python -c pass", [sys.executable, "-c", "pass"], None),
+            ("conveyor run, 1 step", conv_cmd(r1), r1),
+            ("conveyor run, 1 step, no .pyc cache", conv_cmd(r1), r1, env_nopyc),
+            act and ("act, 1 step", act_cmd(act, act_cache), r1),
+        ])
+        py, c1, cnp = g["python -c pass"], g["conveyor run, 1 step"], \
+            g["conveyor run, 1 step, no .pyc cache"]
+        a1 = g.get("act, 1 step")
+        raw["onestep"] = {"python": py, "conveyor": c1, "act": a1, "conveyor_no_pyc": cnp}
+        row("3 one-step run", "wall", med(py), "python -c pass", med(c1), med(a1),
             "act: 43 ms earlier")
-        row("3 one-step run", "wall, no .pyc (compiles src)", med(py_floor), "python -c pass",
+        row("3 one-step run", "wall, no .pyc (compiles src)", med(py), "python -c pass",
             med(cnp), med(a1))
 
     # ---- 4. dry-run of 50 jobs
     if "dry50" in only:
         log("\n[4] dry-run of 50 jobs x 3 steps")
         r = repo("dry50", wf_dry50())
-        cd = conv(r, "--dry-run", label="conveyor run --dry-run, 50 jobs")
-        cl = conv(r, "--list", label="conveyor run --list, 50 jobs")
-        ad = act_run(r, "--dryrun", label="act --dryrun, 50 jobs")
-        al = act_run(r, "--list", label="act --list, 50 jobs")
-        raw["dry50"] = {"conveyor_dry": cd, "conveyor_list": cl, "act_dry": ad, "act_list": al}
-        row("4 dry-run 50 jobs", "--dry-run wall", med(py_floor), "python -c pass", med(cd),
+        g = timer.group([
+            ("python -c pass", [sys.executable, "-c", "pass"], None),
+            ("conveyor run --dry-run, 50 jobs", conv_cmd(r, "--dry-run"), r),
+            ("conveyor run --list, 50 jobs", conv_cmd(r, "--list"), r),
+            act and ("act --dryrun, 50 jobs", act_cmd(act, act_cache, "--dryrun"), r),
+            act and ("act --list, 50 jobs", act_cmd(act, act_cache, "--list"), r),
+        ])
+        py = g["python -c pass"]
+        cd, cl = g["conveyor run --dry-run, 50 jobs"], g["conveyor run --list, 50 jobs"]
+        ad, al = g.get("act --dryrun, 50 jobs"), g.get("act --list, 50 jobs")
+        raw["dry50"] = {"python": py, "conveyor_dry": cd, "conveyor_list": cl, "act_dry": ad,
+                        "act_list": al}
+        row("4 dry-run 50 jobs", "--dry-run wall", med(py), "python -c pass", med(cd),
             med(ad), "act: 0.95 s earlier")
-        row("4 dry-run 50 jobs", "--list wall", med(py_floor), "python -c pass", med(cl), med(al))
+        row("4 dry-run 50 jobs", "--list wall", med(py), "python -c pass", med(cl), med(al))
 
     # ---- 5. parse + plan of a large workflow
     if "large" in only:
         log("\n[5] parse+plan: 500 jobs x 10 steps (needs chains, fan-ins, 2x2 matrices)")
         r = repo("large", wf_large())
-        cd = conv(r, "--dry-run", label="conveyor run --dry-run, 500 jobs")
-        cl = conv(r, "--list", label="conveyor run --list, 500 jobs")
-        al = act_run(r, "--list", label="act --list, 500 jobs")
-        inproc = run_driver(PARSE_DRIVER, [str(SRC), str(r), str(repeats)], env, tmp)
-        for k in ("yaml_c_safe_load", "yaml_c_compose", "load_workflow", "load_event", "plan",
-                  "load_plus_plan"):
+        g = timer.group([
+            ("python -c pass", [sys.executable, "-c", "pass"], None),
+            ("conveyor run --dry-run, 500 jobs", conv_cmd(r, "--dry-run"), r),
+            ("conveyor run --list, 500 jobs", conv_cmd(r, "--list"), r),
+            act and ("act --list, 500 jobs", act_cmd(act, act_cache, "--list"), r),
+        ])
+        py = g["python -c pass"]
+        cd, cl = g["conveyor run --dry-run, 500 jobs"], g["conveyor run --list, 500 jobs"]
+        al = g.get("act --list, 500 jobs")
+        inproc = run_driver(PARSE_DRIVER, [str(src), str(r), str(repeats)], env, tmp)
+        for k in ("import", "yaml_c_safe_load", "yaml_c_compose", "load_workflow", "load_event",
+                  "plan", "load_plus_plan"):
             log(f"  in-process {k:<33} median {ms(inproc.get(k)):>9}")
-        raw["large"] = {"conveyor_dry": cd, "conveyor_list": cl, "act_list": al,
+        raw["large"] = {"python": py, "conveyor_dry": cd, "conveyor_list": cl, "act_list": al,
                         "in_process": inproc}
         lp = inproc.get("load_plus_plan")
         row("5 parse+plan 500x10", "load_workflow+plan (in-proc)", inproc.get("yaml_c_safe_load"),
             "yaml.load CSafeLoader", lp, None, "< 1 s", None if lp is None else lp < 1.0)
-        row("5 parse+plan 500x10", "--list wall", med(py_floor), "python -c pass", med(cl),
+        row("5 parse+plan 500x10", "  of which plan()", None, "", inproc.get("plan"), None)
+        row("5 parse+plan 500x10", "--list wall", med(py), "python -c pass", med(cl),
             med(al), "< 1 s", None if med(cl) is None else med(cl) < 1.0)
-        row("5 parse+plan 500x10", "--dry-run wall", med(py_floor), "python -c pass", med(cd),
+        row("5 parse+plan 500x10", "--dry-run wall", med(py), "python -c pass", med(cd),
             None, "< 1 s", None if med(cd) is None else med(cd) < 1.0)
 
     # ---- 6. startup
     if "startup" in only:
         log("\n[6] startup")
-        cv = timer.measure([*conveyor, "--version"], label="conveyor --version")
-        imp = timer.measure([sys.executable, "-c", "import conveyor.cli.main"],
-                            label="python -c 'import conveyor.cli.main'")
-        av = timer.measure([act, "--version"], label="act --version") if act else None
-        imp_run = timer.measure([sys.executable, "-c", IMPORT_RUN_PATH],
-                                label="python -c 'import <everything run needs>'")
-        raw["startup"] = {"conveyor_version": cv, "import_cli_main": imp, "act_version": av,
-                          "import_run_path": imp_run}
-        row("6 startup", "--version wall", med(py_floor), "python -c pass", med(cv), med(av))
-        row("6 startup", "import modules `run` uses", med(py_floor), "python -c pass",
+        g = timer.group([
+            ("python -c pass", [sys.executable, "-c", "pass"], None),
+            ("conveyor --version", [*conveyor, "--version"], None),
+            ("python -c 'import conveyor.cli.main'",
+             [sys.executable, "-c", "import conveyor.cli.main"], None),
+            ("python -c 'import <modules run uses>'", [sys.executable, "-c", IMPORT_RUN_PATH],
+             None),
+            act and ("act --version", [act, "--version"], None),
+        ])
+        py, cv = g["python -c pass"], g["conveyor --version"]
+        imp, imp_run = g["python -c 'import conveyor.cli.main'"], \
+            g["python -c 'import <modules run uses>'"]
+        av = g.get("act --version")
+        raw["startup"] = {"python": py, "conveyor_version": cv, "import_cli_main": imp,
+                          "act_version": av, "import_run_path": imp_run}
+        row("6 startup", "--version wall", med(py), "python -c pass", med(cv), med(av))
+        row("6 startup", "import modules `run` uses", med(py), "python -c pass",
             med(imp_run), None)
 
     # ---- profiles
@@ -660,7 +741,7 @@ def main() -> int:
                    ("dry_run_500_jobs", repo("large", wf_large()), ["--dry-run"])]
         for name, r, extra in targets:
             out = pdir / f"{name}.prof"
-            meta = run_driver(PROFILE_DRIVER, [str(SRC), str(out), "run", "-C", str(r), *extra],
+            meta = run_driver(PROFILE_DRIVER, [str(src), str(out), "run", "-C", str(r), *extra],
                               env, tmp)
             if "error" in meta:
                 profiles[name] = meta
@@ -683,6 +764,8 @@ def main() -> int:
             [sys.executable, "-X", "importtime", "-m", "conveyor", "--version"], r1, env, 5)
 
     # ---- report
+    for t in (timer, timer_nopyc):
+        notes.extend(f"FAILED {f}" for f in t.failures)
     result = {"machine": info, "notes": notes, "rows": rows, "raw": raw, "profiles": profiles,
               "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
               "workloads": {k: str(v) for k, v in repos.items()}}
@@ -701,6 +784,9 @@ def print_report(result: dict[str, Any], top: int) -> None:
     info = result["machine"]
     print(f"\nMachine: {info['cpu']}, {info['cores']} cores ({info['usable_cores']} usable), "
           f"Python {info['python']}, {info['bash']}")
+    src = info["source"]
+    print(f"Source: {'snapshot of' if src['snapshot'] else 'live'} src/ at HEAD "
+          f"{src['git_head']} (+ working tree), .py sha256 {src['src_sha256']}")
     print(f"Conveyor: {info['conveyor_version']}   act: {info['act_version'] or 'skipped'}   "
           f"N={info['repeats']} (median), warm-up {info['warmup']}")
     header = ["scenario", "metric", "baseline", "base", "conveyor", "act", "conv/base",

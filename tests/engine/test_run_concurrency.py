@@ -95,3 +95,25 @@ def test_cancel_in_progress_cancels_running_job(repo: Repo) -> None:
     assert "first-finished" not in r.stdout
     assert "third-ran" in r.stdout
     assert r.code == 1  # a cancelled job makes the run unsuccessful
+
+
+def test_newer_pending_job_replaces_older_pending(repo: Repo) -> None:
+    # docs: "any previously pending job or workflow in the concurrency group will be
+    # canceled" -- with three arrivals, one runs, one is replaced, one runs after.
+    repo.workflow(
+        """
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            concurrency: one-at-a-time
+            strategy:
+              matrix:
+                n: [1, 2, 3]
+            steps:
+              - run: sleep 0.4
+        """
+    )
+    r = repo.run()
+    got = sorted(j["conclusion"] for j in r.jobs("test"))
+    assert got == ["cancelled", "success", "success"]

@@ -287,3 +287,99 @@ def test_needs_chain_runs_in_order(run_wf: RunWorkflow) -> None:
     )
     assert r.code == 0
     assert r.outputs("three", "s") == {"n": "123"}
+
+
+def test_status_functions_consider_all_ancestors(run_wf: RunWorkflow) -> None:
+    # docs "Expressions > failure": "If you have a chain of dependent jobs, failure()
+    # returns true if any ancestor job fails"; the implicit success() likewise looks at
+    # every ancestor, not only direct needs (actions/runner#2205, #491).
+    r = run_wf(
+        """
+        on: push
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            steps:
+              - run: exit 1
+          b:
+            needs: a
+            if: always()
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo b
+          c:
+            needs: b
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo c
+          d:
+            needs: b
+            if: failure()
+            runs-on: ubuntu-latest
+            steps:
+              - id: r
+                run: echo "b=${{ needs.b.result }}/a=${{ needs.a.result }}" >> "$GITHUB_OUTPUT"
+        """
+    )
+    got = {j["id"]: j["conclusion"] for j in r.jobs()}
+    assert got == {"a": "failure", "b": "success", "c": "skipped", "d": "success"}
+    # the needs context still holds direct needs only
+    assert r.outputs("d", "r") == {"b": "success/a="}
+
+
+def test_skipped_ancestor_skips_grandchild(run_wf: RunWorkflow) -> None:
+    # actions/runner#2205: a skipped ancestor makes the implicit success() false even
+    # when the direct need ran and succeeded.
+    r = run_wf(
+        """
+        on: push
+        jobs:
+          a:
+            if: false
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo a
+          b:
+            needs: a
+            if: always()
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo b
+          c:
+            needs: b
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo c
+          d:
+            needs: b
+            if: "!cancelled() && !failure()"
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo d
+        """
+    )
+    assert r.code == 0
+    got = {j["id"]: j["conclusion"] for j in r.jobs()}
+    assert got == {"a": "skipped", "b": "success", "c": "skipped", "d": "success"}
+
+
+def test_failure_function_false_after_continue_on_error_job(run_wf: RunWorkflow) -> None:
+    r = run_wf(
+        """
+        on: push
+        jobs:
+          flaky:
+            continue-on-error: true
+            runs-on: ubuntu-latest
+            steps:
+              - run: exit 1
+          on_fail:
+            needs: flaky
+            if: failure()
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo no
+        """
+    )
+    assert r.code == 0
+    assert r.job("on_fail")["conclusion"] == "skipped"

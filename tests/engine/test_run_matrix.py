@@ -269,3 +269,49 @@ def test_matrix_filter_option(run_wf: RunWorkflow) -> None:
     )
     assert r.code == 0
     assert [j["matrix"] for j in r.jobs("test")] == [{"n": 2}]
+
+
+def test_fail_fast_cancels_queued_combinations(run_wf: RunWorkflow) -> None:
+    r = run_wf(
+        """
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            strategy:
+              max-parallel: 1
+              matrix:
+                n: [1, 2, 3]
+            steps:
+              - run: exit 1
+        """
+    )
+    assert r.code == 1
+    got = sorted(j["conclusion"] for j in r.jobs("test"))
+    # one ran and failed; the queued ones never start
+    assert got == ["cancelled", "cancelled", "failure"]
+    assert sum(1 for j in r.jobs("test") if j["steps"]) == 1
+
+
+def test_strategy_context_values(run_wf: RunWorkflow) -> None:
+    r = run_wf(
+        """
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            strategy:
+              fail-fast: false
+              max-parallel: 2
+              matrix:
+                n: [1, 2, 3]
+            steps:
+              - id: s
+                run: |
+                  echo "ff=${{ strategy.fail-fast }}" >> "$GITHUB_OUTPUT"
+                  echo "mp=${{ strategy.max-parallel }}" >> "$GITHUB_OUTPUT"
+        """
+    )
+    assert {tuple(j["steps"][0]["outputs"].items()) for j in r.jobs("test")} == {
+        (("ff", "false"), ("mp", "2"))
+    }

@@ -240,3 +240,23 @@ def test_exit_status_failure_is_one(run_wf: RunWorkflow) -> None:
     assert r.code == 1
     assert r.conclusion == "failure"
     assert r.job("b")["conclusion"] == "success"
+
+
+def test_job_status_context(run_wf: RunWorkflow) -> None:
+    r = run_wf(
+        """
+        on: push
+        jobs:
+          j:
+            runs-on: ubuntu-latest
+            steps:
+              - id: before
+                run: echo "s=${{ job.status }}" >> "$GITHUB_OUTPUT"
+              - run: exit 1
+              - id: after
+                if: always()
+                run: echo "s=${{ job.status }}" >> "$GITHUB_OUTPUT"
+        """
+    )
+    assert r.outputs("j", "before") == {"s": "success"}
+    assert r.outputs("j", "after") == {"s": "failure"}

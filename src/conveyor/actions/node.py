@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from conveyor.workflow.model import Step
 
 
+NODE_RUNTIMES = ("node12", "node16", "node20", "node24")
+
+
 def input_env(inputs: dict[str, str]) -> dict[str, str]:
     # the runner upper-cases the name and turns spaces into underscores
     return {f"INPUT_{k.replace(' ', '_').upper()}": v for k, v in inputs.items()}
@@ -37,6 +40,18 @@ def run_node(
     from conveyor.engine.job import PostStep, StepFailed
     from conveyor.engine.steps import ProcessResult, condition_holds, exec_process, outcome_of
 
+    using = manifest.using
+    if using not in NODE_RUNTIMES:
+        raise StepFailed(
+            f"'{ref.raw}': runs.using '{manifest.runs.get('using')}' is not supported, use "
+            "'composite', 'docker', 'node12', 'node16', 'node20' or 'node24' instead"
+        )
+    if using == "node12":
+        runner.out.info(
+            f"Warning: Node.js 12 actions are deprecated; '{ref.raw}' runs with the 'node' "
+            "found on PATH. Please update the action to use Node.js 20 or later.",
+            "33",
+        )
     node = which_in(runner, env, "node")
     if node is None:
         raise StepFailed(
@@ -70,6 +85,12 @@ def run_node(
         return res
 
     pre = runs.get("pre")
+    if pre and ref.kind == "local":
+        # ActionRunner.cs: the pre step of a local action would run before the checkout
+        runner.out.info(
+            f"Warning: `pre` execution is not supported for local action from '{ref.path}'", "33"
+        )
+        pre = None
     if pre and condition_holds(runner, str(runs.get("pre-if") or "always()"), scope):
         outcome = outcome_of(runner, node_run(str(pre), token, timeout), timeout)
         if outcome != "success":

@@ -72,7 +72,7 @@ def run_action(
     using = manifest.using
     if using == "composite":
         return run_composite(runner, manifest, action_dir, ref, inputs, scope, env, timeout, token)
-    if using.startswith("node"):
+    if using.startswith("node") and using[4:].isdigit():
         from conveyor.actions.node import run_node
 
         return run_node(runner, manifest, action_dir, ref, inputs, step, scope, env, timeout, token)
@@ -82,8 +82,8 @@ def run_action(
             "executor yet (it arrives with the podman executor)"
         )
     raise _fail(
-        f"'{ref.raw}': runs.using '{using}' is not supported "
-        "(use composite, node16, node20 or node24)"
+        f"'{ref.raw}': runs.using '{manifest.runs.get('using')}' is not supported, use "
+        "'composite', 'docker', 'node12', 'node16', 'node20' or 'node24' instead"
     )
 
 

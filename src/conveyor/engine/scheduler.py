@@ -101,10 +101,24 @@ class WorkflowRunner:
             for n in pj.needs if n in self.results
         }
 
+    def _ancestors(self, pj: PlannedJob) -> list[str]:
+        seen: dict[str, None] = {}
+        todo = list(pj.needs)
+        while todo:
+            key = todo.pop()
+            if key in seen:
+                continue
+            seen[key] = None
+            if key in self.plan.jobs:
+                todo.extend(self.plan.jobs[key].needs)
+        return list(seen)
+
     def _needs_status(self, pj: PlannedJob) -> str:
+        """The status a job's `if` sees: success() and failure() look at every ancestor,
+        not only direct needs (docs "Expressions > failure"; actions/runner#2205)."""
         if self.cancel.is_set():
             return "cancelled"
-        results = [self.results[n].result for n in pj.needs if n in self.results]
+        results = [self.results[n].result for n in self._ancestors(pj) if n in self.results]
         if "failure" in results:
             return "failure"
         if "cancelled" in results:

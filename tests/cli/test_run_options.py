@@ -1,0 +1,234 @@
+"""``conveyor run`` options: job and workflow selection, matrix filter, bad input (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Repo
+
+CHAIN = """
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo built > {marks}/build
+  test:
+    needs: build
+    strategy:
+      matrix:
+        py: ["3.11", "3.12"]
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo ${{{{ matrix.py }}}} >> {marks}/test
+  deploy:
+    needs: test
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo deployed > {marks}/deploy
+  unrelated:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo x > {marks}/unrelated
+"""
+
+
+@pytest.fixture
+def marks(tmp_path: Path) -> Path:
+    path = tmp_path / "marks"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def chain(repo: Repo, marks: Path) -> Repo:
+    repo.workflow("ci.yml", CHAIN.format(marks=marks))
+    repo.workflow(
+        "other.yml",
+        f"on: push\njobs:\n  other:\n    runs-on: ubuntu-latest\n"
+        f"    steps:\n      - run: echo o > {marks}/other\n",
+    )
+    repo.commit()
+    return repo
+
+
+def test_job_runs_with_its_needs_only(chain: Repo, marks: Path) -> None:
+    res, report = chain.run_report("-j", "test")
+    assert res.code == 0, res.text
+    assert sorted(p.name for p in marks.iterdir()) == ["build", "test"]
+    assert sorted((marks / "test").read_text().split()) == ["3.11", "3.12"]
+    jobs = [j["id"] for w in report["workflows"] for j in w["jobs"]]
+    assert sorted(jobs) == ["build", "test", "test"]
+    assert [w["file"] for w in report["workflows"]] == [".github/workflows/ci.yml"]
+
+
+def test_unknown_job_lists_the_jobs(chain: Repo, marks: Path) -> None:
+    res = chain.run("-j", "nope")
+    assert res.code == 2
+    assert "no job 'nope'" in res.err
+    assert "build, deploy, other, test, unrelated" in res.err
+    assert list(marks.iterdir()) == []
+
+
+def test_job_of_a_workflow_the_event_does_not_trigger(repo: Repo) -> None:
+    repo.workflow(
+        "rel.yml",
+        "on:\n  push:\n    tags: ['v*']\njobs:\n  publish:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: 'true'\n",
+    )
+    repo.workflow(
+        "ci.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: x\n"
+    )
+    repo.commit()
+    res = repo.run("-j", "publish")
+    assert res.code == 2
+    assert "jobs are: a" in res.err
+    assert ".github/workflows/rel.yml has a job 'publish' but is not triggered" in res.err
+
+
+def test_one_workflow_file(chain: Repo, marks: Path) -> None:
+    res, report = chain.run_report("-W", ".github/workflows/other.yml")
+    assert res.code == 0, res.text
+    assert [p.name for p in marks.iterdir()] == ["other"]
+    assert [w["file"] for w in report["workflows"]] == [".github/workflows/other.yml"]
+
+
+def test_matrix_filter(chain: Repo, marks: Path) -> None:
+    res, report = chain.run_report("-j", "test", "--matrix", "py:3.12")
+    assert res.code == 0, res.text
+    assert (marks / "test").read_text().split() == ["3.12"]
+    matrices = [j["matrix"] for w in report["workflows"] for j in w["jobs"] if j["id"] == "test"]
+    assert matrices == [{"py": "3.12"}]
+
+
+def test_workflow_path_missing(chain: Repo) -> None:
+    res = chain.run("-W", "nowhere.yml")
+    assert res.code == 2
+    assert "workflow path 'nowhere.yml' does not exist" in res.err
+
+
+def test_directory_missing(tmp_path: Path, repo: Repo) -> None:
+    from conveyor.cli.main import main
+
+    code = main(["run", "-C", str(tmp_path / "absent"), "--list"])
+    assert code == 2
+
+
+def test_directory_missing_message(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    from conveyor.cli.main import main
+
+    assert main(["run", "-C", "/definitely/not/here", "-n"]) == 2
+    assert "-C /definitely/not/here: not a directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "source", "caret"),
+    [
+        (
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    bogus: 1\n"
+            "    steps:\n      - run: x\n",
+            ":5:5:",
+            "    bogus: 1",
+            "    ^~~~~",
+        ),
+        (
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+            "      - run: echo ${{ github.sha == }}\n",
+            ":6:19:",
+            "      - run: echo ${{ github.sha == }}",
+            "                  ^",
+        ),
+        (
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+            "      - run: [unclosed\n      - run: x\n",
+            ":7:",
+            None,
+            None,
+        ),
+    ],
+    ids=["unknown-key", "bad-expression", "invalid-yaml"],
+)
+def test_bad_workflow_is_reported_with_position(
+    repo: Repo, text: str, where: str, source: str | None, caret: str | None
+) -> None:
+    repo.workflow("bad.yml", text)
+    repo.commit()
+    for args in (["run", "--no-color"], ["run", "--list"], ["validate"]):
+        res = repo.cli(*args)
+        assert res.code == 2, (args, res.text)
+        assert f".github/workflows/bad.yml{where}" in res.err, res.err
+        if source is not None and caret is not None:
+            lines = res.err.splitlines()
+            assert source in lines
+            assert lines[lines.index(source) + 1].startswith(caret)
+
+
+def test_validate_reports_every_problem_of_every_file(repo: Repo) -> None:
+    repo.workflow("a.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    bogus: 1\n    steps: []\n")
+    repo.workflow("b.yml", "on: push\njobs:\n  b:\n    runs-on: x\n    steps: [{run: x, nope: 2}]\n")
+    repo.workflow("ok.yml", "on: push\njobs:\n  c:\n    runs-on: x\n    steps: [{run: x}]\n")
+    res = repo.cli("validate")
+    assert res.code == 2
+    assert "a.yml:5:5:" in res.err and "b.yml:5:" in res.err
+    assert "ok.yml" not in res.err
+
+
+def test_validate_ok(repo: Repo) -> None:
+    repo.workflow("ok.yml", "on: push\njobs:\n  c:\n    runs-on: x\n    steps: [{run: x}]\n")
+    res = repo.cli("validate")
+    assert res.code == 0
+    assert res.out.strip().endswith("ok.yml: ok (1 jobs)")
+
+
+@pytest.mark.parametrize("mode", ["--dry-run", "--list", "--graph", None])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--secret", "CONVEYOR_TEST_UNSET_SECRET"], "$CONVEYOR_TEST_UNSET_SECRET is not set"),
+        (["--secret", "=x"], "must look like NAME=VALUE"),
+        (["--input", "level"], "--input 'level' must look like NAME=VALUE"),
+        (["--input", "=debug"], "--input '=debug' must look like NAME=VALUE"),
+        (["--var", "novalue"], "--var 'novalue' must look like NAME=VALUE"),
+        (["--matrix", "py=3.12"], "--matrix 'py=3.12' must look like NAME:VALUE"),
+        (["--secret-file", "missing.env"], "cannot read missing.env"),
+        (["--input", "a=1"], "--input is for workflow_dispatch"),
+    ],
+)
+def test_bad_options_exit_2_in_every_mode(
+    chain: Repo, marks: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str,
+    mode: str | None,
+) -> None:
+    monkeypatch.delenv("CONVEYOR_TEST_UNSET_SECRET", raising=False)
+    res = chain.run(*args, *([mode] if mode else []))
+    assert res.code == 2, res.text
+    assert message in res.err
+    assert res.err.startswith("conveyor: ")
+    assert list(marks.iterdir()) == []
+
+
+def test_secret_from_environment(chain: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVEYOR_TEST_SECRET", "from-env-123")
+    res = chain.run("--secret", "CONVEYOR_TEST_SECRET", "--dry-run")
+    assert res.code == 0, res.text
+
+
+def test_not_a_git_repository(tmp_path: Path, repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    from conveyor.cli.main import main
+
+    plain = tmp_path / "plain"
+    (plain / ".github" / "workflows").mkdir(parents=True)
+    (plain / ".github" / "workflows" / "ci.yml").write_text(
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: x}]\n"
+    )
+    assert main(["run", "-C", str(plain), "--list"]) == 2
+    assert "not a git repository" in capsys.readouterr().err
+
+
+def test_no_workflows(repo: Repo) -> None:
+    repo.write("README", "hi\n")
+    repo.commit()
+    res = repo.run("--list")
+    assert res.code == 2
+    assert "no workflow files found" in res.err
