@@ -83,9 +83,17 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "python_executable": sys.executable,
         "platform": platform.platform(),
+        "loadavg_start": _loadavg(),
         "bash": _first_line(["bash", "--version"]),
         "git": _first_line(["git", "--version"]),
     }
+
+
+def _loadavg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def _first_line(cmd: list[str]) -> str:
@@ -163,9 +171,14 @@ def med(result: dict[str, Any] | None) -> float | None:
     return None if not result or "median" not in result else result["median"]
 
 
-def per_unit(big: dict[str, Any] | None, small: dict[str, Any] | None, units: int) -> float | None:
-    b, s = med(big), med(small)
+def per_unit(big: dict[str, Any] | None, small: dict[str, Any] | None, units: int,
+             stat: str = "median") -> float | None:
+    b, s = (big or {}).get(stat), (small or {}).get(stat)
     return None if b is None or s is None else (b - s) / units
+
+
+def mn(result: dict[str, Any] | None) -> float | None:
+    return None if not result else result.get("min")
 
 
 # --------------------------------------------------------------------------- workloads
@@ -559,9 +572,11 @@ def main() -> int:
 
     def row(scenario: str, metric: str, baseline: float | None, baseline_what: str,
             conveyor_v: float | None, act_v: float | None, target: str = "",
-            met: bool | None = None) -> None:
+            met: bool | None = None, conveyor_min: float | None = None,
+            act_min: float | None = None) -> None:
         rows.append({"scenario": scenario, "metric": metric, "baseline_s": baseline,
                      "baseline": baseline_what, "conveyor_s": conveyor_v, "act_s": act_v,
+                     "conveyor_min_s": conveyor_min, "act_min_s": act_min,
                      "conveyor_vs_baseline": None if not baseline or conveyor_v is None
                      else conveyor_v / baseline,
                      "conveyor_vs_act": None if not act_v or conveyor_v is None
@@ -607,13 +622,15 @@ def main() -> int:
         c_step = per_unit(c101, c1, 100)
         a_step = per_unit(a101, a1, 100)
         met = None if c_step is None or base_c is None else (c_step <= 2 * base_c and c_step < 0.005)
+        cm, am = per_unit(c101, c1, 100, "min"), per_unit(a101, a1, 100, "min")
         row("1 per-step overhead", "per step", base_c, "bash -c true", c_step, a_step,
-            "<= 2x raw shell and < 5 ms", met)
+            "<= 2x raw shell and < 5 ms", met, cm, am)
         row("1 per-step overhead", "per step", base_f, "write file + bash -eo pipefail", c_step,
-            a_step)
+            a_step, "", None, cm, am)
         row("1 per-step overhead", "per step", popen.get("per_step"),
-            "python Popen(bash -c true)+pipe", c_step, a_step)
-        row("1 per-step overhead", "101-step run (wall)", None, "", med(c101), med(a101))
+            "python Popen(bash -c true)+pipe", c_step, a_step, "", None, cm, am)
+        row("1 per-step overhead", "101-step run (wall)", None, "", med(c101), med(a101), "",
+            None, mn(c101), mn(a101))
 
     # ---- 2. per-job overhead
     if "jobs" in only:
@@ -637,9 +654,11 @@ def main() -> int:
         cj = per_unit(c21, c1, 20)
         cc = per_unit(cch, c1, 19)
         row("2 per-job overhead", "per job, 21 parallel", None, "", cj, per_unit(a21, a1, 20),
-            "< 50 ms", None if cj is None else cj < 0.050)
+            "< 50 ms", None if cj is None else cj < 0.050, per_unit(c21, c1, 20, "min"),
+            per_unit(a21, a1, 20, "min"))
         row("2 per-job overhead", "per job, 20-job chain", None, "", cc, per_unit(ach, a1, 19),
-            "< 50 ms", None if cc is None else cc < 0.050)
+            "< 50 ms", None if cc is None else cc < 0.050, per_unit(cch, c1, 19, "min"),
+            per_unit(ach, a1, 19, "min"))
 
     # ---- 3. one-step run
     if "onestep" in only:
@@ -656,9 +675,9 @@ def main() -> int:
         a1 = g.get("act, 1 step")
         raw["onestep"] = {"python": py, "conveyor": c1, "act": a1, "conveyor_no_pyc": cnp}
         row("3 one-step run", "wall", med(py), "python -c pass", med(c1), med(a1),
-            "act: 43 ms earlier")
+            "act: 43 ms earlier", None, mn(c1), mn(a1))
         row("3 one-step run", "wall, no .pyc (compiles src)", med(py), "python -c pass",
-            med(cnp), med(a1))
+            med(cnp), med(a1), "", None, mn(cnp), mn(a1))
 
     # ---- 4. dry-run of 50 jobs
     if "dry50" in only:
@@ -677,8 +696,9 @@ def main() -> int:
         raw["dry50"] = {"python": py, "conveyor_dry": cd, "conveyor_list": cl, "act_dry": ad,
                         "act_list": al}
         row("4 dry-run 50 jobs", "--dry-run wall", med(py), "python -c pass", med(cd),
-            med(ad), "act: 0.95 s earlier")
-        row("4 dry-run 50 jobs", "--list wall", med(py), "python -c pass", med(cl), med(al))
+            med(ad), "act: 0.95 s earlier", None, mn(cd), mn(ad))
+        row("4 dry-run 50 jobs", "--list wall", med(py), "python -c pass", med(cl), med(al),
+            "", None, mn(cl), mn(al))
 
     # ---- 5. parse + plan of a large workflow
     if "large" in only:
@@ -704,9 +724,9 @@ def main() -> int:
             "yaml.load CSafeLoader", lp, None, "< 1 s", None if lp is None else lp < 1.0)
         row("5 parse+plan 500x10", "  of which plan()", None, "", inproc.get("plan"), None)
         row("5 parse+plan 500x10", "--list wall", med(py), "python -c pass", med(cl),
-            med(al), "< 1 s", None if med(cl) is None else med(cl) < 1.0)
+            med(al), "< 1 s", None if med(cl) is None else med(cl) < 1.0, mn(cl), mn(al))
         row("5 parse+plan 500x10", "--dry-run wall", med(py), "python -c pass", med(cd),
-            None, "< 1 s", None if med(cd) is None else med(cd) < 1.0)
+            None, "< 1 s", None if med(cd) is None else med(cd) < 1.0, mn(cd))
 
     # ---- 6. startup
     if "startup" in only:
@@ -726,9 +746,10 @@ def main() -> int:
         av = g.get("act --version")
         raw["startup"] = {"python": py, "conveyor_version": cv, "import_cli_main": imp,
                           "act_version": av, "import_run_path": imp_run}
-        row("6 startup", "--version wall", med(py), "python -c pass", med(cv), med(av))
+        row("6 startup", "--version wall", med(py), "python -c pass", med(cv), med(av), "",
+            None, mn(cv), mn(av))
         row("6 startup", "import modules `run` uses", med(py), "python -c pass",
-            med(imp_run), None)
+            med(imp_run), None, "", None, mn(imp_run))
 
     # ---- profiles
     profiles: dict[str, Any] = {}
@@ -764,6 +785,11 @@ def main() -> int:
             [sys.executable, "-X", "importtime", "-m", "conveyor", "--version"], r1, env, 5)
 
     # ---- report
+    info["loadavg_end"] = _loadavg()
+    busy = max((info["loadavg_start"] or [0])[0], (info["loadavg_end"] or [0])[0])
+    if busy > 0.5 * (info["usable_cores"] or 1):
+        notes.append(f"machine was busy (1-min load average up to {busy} on "
+                     f"{info['usable_cores']} cores): numbers are noisy, re-run on an idle machine")
     for t in (timer, timer_nopyc):
         notes.extend(f"FAILED {f}" for f in t.failures)
     result = {"machine": info, "notes": notes, "rows": rows, "raw": raw, "profiles": profiles,
@@ -783,25 +809,26 @@ def main() -> int:
 def print_report(result: dict[str, Any], top: int) -> None:
     info = result["machine"]
     print(f"\nMachine: {info['cpu']}, {info['cores']} cores ({info['usable_cores']} usable), "
-          f"Python {info['python']}, {info['bash']}")
+          f"Python {info['python']}, {info['bash']}, load avg {info['loadavg_start']} -> "
+          f"{info['loadavg_end']}")
     src = info["source"]
     print(f"Source: {'snapshot of' if src['snapshot'] else 'live'} src/ at HEAD "
           f"{src['git_head']} (+ working tree), .py sha256 {src['src_sha256']}")
     print(f"Conveyor: {info['conveyor_version']}   act: {info['act_version'] or 'skipped'}   "
           f"N={info['repeats']} (median), warm-up {info['warmup']}")
     header = ["scenario", "metric", "baseline", "base", "conveyor", "act", "conv/base",
-              "conv/act", "target", "ok"]
+              "conv/act", "conv min", "act min", "target", "ok"]
     table = [header]
     for r in result["rows"]:
         ok = "" if r["target_met"] is None else ("yes" if r["target_met"] else "NO")
         table.append([r["scenario"], r["metric"], r["baseline"] or "-", ms(r["baseline_s"]),
                       ms(r["conveyor_s"]), ms(r["act_s"]),
                       ratio(r["conveyor_s"], r["baseline_s"]), ratio(r["conveyor_s"], r["act_s"]),
-                      r["target"], ok])
+                      ms(r.get("conveyor_min_s")), ms(r.get("act_min_s")), r["target"], ok])
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     print()
     for n, row in enumerate(table):
-        print("  ".join(str(c).ljust(w) if i < 4 or i >= 8 else str(c).rjust(w)
+        print("  ".join(str(c).ljust(w) if i < 3 or i >= 10 else str(c).rjust(w)
                         for i, (c, w) in enumerate(zip(row, widths))).rstrip())
         if n == 0:
             print("  ".join("-" * w for w in widths))

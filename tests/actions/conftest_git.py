@@ -198,7 +198,7 @@ class _GitHTTPHandler(BaseHTTPRequestHandler):
     root: Path
     seen: list[str]
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:

@@ -50,7 +50,8 @@ runs:
       env:
         INNER_ENV: inner-${{ inputs.who }}
       run: |
-        echo "message=${{ inputs.greeting }}, ${{ inputs.who }} at ${{ inputs.where }}" >> "$GITHUB_OUTPUT"
+        msg="${{ inputs.greeting }}, ${{ inputs.who }} at ${{ inputs.where }}"
+        echo "message=$msg" >> "$GITHUB_OUTPUT"
         echo "inner env is $INNER_ENV"
         echo "outer env is $OUTER_ENV"
     - id: paths
@@ -58,7 +59,7 @@ runs:
       run: |
         echo "action_path=${{ github.action_path }}"
         echo "env_path=$GITHUB_ACTION_PATH"
-        test "${{ github.action_path }}" = "$GITHUB_ACTION_PATH" && echo "same=yes" >> "$GITHUB_OUTPUT"
+        test "${{ github.action_path }}" = "$GITHUB_ACTION_PATH" && echo same=yes >> $GITHUB_OUTPUT
         cat "$GITHUB_ACTION_PATH/data.txt"
     - id: never
       if: inputs.greeting == 'nope'
@@ -230,7 +231,9 @@ def test_failing_composite_with_continue_on_error(project: Project) -> None:
       - id: comp
         uses: ./act
         continue-on-error: true
-      - run: echo "next ran outcome=${{ steps.comp.outcome }} conclusion=${{ steps.comp.conclusion }}"
+      - run: >-
+          echo "next ran outcome=${{ steps.comp.outcome }}
+          conclusion=${{ steps.comp.conclusion }}"
 """
     )
     r = project.run()
@@ -345,3 +348,69 @@ def test_unexpected_input_warns_and_missing_required_input_is_empty(project: Pro
     assert r.code == 0, r.text()
     assert "Unexpected input(s) 'bogus'" in r.logs
     assert "needed=[]" in r.logs
+
+
+def test_composite_timeout_fails_the_step_not_the_job_token(project: Project) -> None:
+    project.write(
+        {
+            "slow/action.yml": """
+                name: slow
+                runs:
+                  using: composite
+                  steps:
+                    - shell: bash
+                      run: |
+                        echo slow-started
+                        sleep 30
+                        echo slow-finished
+            """
+        }
+    )
+    project.workflow(
+        CHECKOUT_THEN
+        + """
+      - id: slow
+        uses: ./slow
+        timeout-minutes: 0.02
+      - if: failure()
+        run: echo "after-timeout outcome=${{ steps.slow.outcome }} cancelled=${{ cancelled() }}"
+"""
+    )
+    r = project.run()
+    assert r.code == 1
+    assert r.job("build")["conclusion"] == "failure"
+    assert r.step("build", "slow")["outcome"] == "failure"
+    logs = r.logs
+    assert "slow-started" in logs
+    assert "slow-finished" not in logs
+    assert "The action has timed out after 0.02 minutes" in logs
+    assert "after-timeout outcome=failure cancelled=false" in logs
+
+
+def test_recursive_composite_stops_at_max_depth(project: Project) -> None:
+    project.write(
+        {
+            "loop/action.yml": """
+                name: loop
+                runs:
+                  using: composite
+                  steps:
+                    - shell: bash
+                      run: echo loop-level
+                    - uses: ./loop
+            """
+        }
+    )
+    project.workflow(
+        CHECKOUT_THEN
+        + """
+      - id: loop
+        uses: ./loop
+"""
+    )
+    r = project.run()
+    assert r.code == 1
+    assert r.step("build", "loop")["outcome"] == "failure"
+    assert "composite action depth exceeded max depth 9" in r.logs
+    printed = [x for x in r.logs.splitlines() if x.endswith(" loop-level") and "Run " not in x]
+    assert len(printed) == 9

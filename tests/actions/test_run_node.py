@@ -158,8 +158,11 @@ jobs:
     r = project.run()
     assert r.code == 0, r.text()
     logs = r.logs
-    order = [x.split()[-1] for x in logs.splitlines() if x.split()[-1:][0:1] and
-             x.split()[-1].startswith(("main-", "post-"))]
+    order = [
+        x.split()[-1]
+        for x in logs.splitlines()
+        if x.split()[-1:][0:1] and x.split()[-1].startswith(("main-", "post-"))
+    ]
     assert order == ["main-a", "main-b", "main-c", "main-d", "post-d", "post-b", "post-a"]
     names = [s["name"] for s in r.job("build")["steps"]]
     assert names[-3:] == ["Post Run ./d", "Post Run ./b", "Post Run ./a"]
@@ -206,9 +209,7 @@ jobs:
 def test_local_action_pre_is_not_run_with_a_warning(project: Project) -> None:
     project.write(
         {
-            "js/action.yml": (
-                "name: js\nruns:\n  using: node20\n  pre: pre.js\n  main: main.js\n"
-            ),
+            "js/action.yml": ("name: js\nruns:\n  using: node20\n  pre: pre.js\n  main: main.js\n"),
             "js/pre.js": "console.log('PRE-RAN')\n",
             "js/main.js": "console.log('MAIN-RAN')\n",
         }

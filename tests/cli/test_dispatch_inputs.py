@@ -124,9 +124,13 @@ def test_workflows_with_different_inputs_need_a_choice(dispatch: Repo, out: Path
         "on: workflow_dispatch\njobs:\n  p:\n    runs-on: x\n    steps: [{run: x}]\n",
     )
     dispatch.commit()
+    res = dispatch.run("workflow_dispatch", "--input", "level=debug", "--list")
+    assert res.code == 0, res.text  # looking is fine: both are listed
+    assert "dispatch.yml" in res.out and "plain.yml" in res.out
     res = dispatch.run("workflow_dispatch", "--input", "level=debug")
     assert res.code == 2
     assert "pick one with -W FILE" in res.err
+    assert list(out.iterdir()) == []
     res = dispatch.run(
         "workflow_dispatch", "-W", ".github/workflows/dispatch.yml", "--input", "level=debug"
     )

@@ -59,7 +59,8 @@ def test_tag_push(repo: Repo, tmp_path: Path) -> None:
     )
     repo.workflow(
         "ci.yml",
-        "on:\n  push:\n    branches: [main]\njobs:\n  test:\n    runs-on: x\n    steps: [{run: x}]\n",
+        "on:\n  push:\n    branches: [main]\n"
+        "jobs:\n  test:\n    runs-on: x\n    steps: [{run: x}]\n",
     )
     head = repo.commit()
     event = _payload(tmp_path, {"ref": "refs/tags/v1.2.0", "before": ZERO, "after": head})

@@ -167,7 +167,9 @@ def test_bad_workflow_is_reported_with_position(
 
 def test_validate_reports_every_problem_of_every_file(repo: Repo) -> None:
     repo.workflow("a.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    bogus: 1\n    steps: []\n")
-    repo.workflow("b.yml", "on: push\njobs:\n  b:\n    runs-on: x\n    steps: [{run: x, nope: 2}]\n")
+    repo.workflow(
+        "b.yml", "on: push\njobs:\n  b:\n    runs-on: x\n    steps: [{run: x, nope: 2}]\n"
+    )
     repo.workflow("ok.yml", "on: push\njobs:\n  c:\n    runs-on: x\n    steps: [{run: x}]\n")
     res = repo.cli("validate")
     assert res.code == 2
@@ -197,7 +199,11 @@ def test_validate_ok(repo: Repo) -> None:
     ],
 )
 def test_bad_options_exit_2_in_every_mode(
-    chain: Repo, marks: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str,
+    chain: Repo,
+    marks: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
     mode: str | None,
 ) -> None:
     monkeypatch.delenv("CONVEYOR_TEST_UNSET_SECRET", raising=False)
@@ -214,7 +220,9 @@ def test_secret_from_environment(chain: Repo, monkeypatch: pytest.MonkeyPatch) -
     assert res.code == 0, res.text
 
 
-def test_not_a_git_repository(tmp_path: Path, repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_not_a_git_repository(
+    tmp_path: Path, repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     from conveyor.cli.main import main
 
     plain = tmp_path / "plain"

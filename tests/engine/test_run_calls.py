@@ -38,7 +38,8 @@ jobs:
         env:
           TOK: ${{ secrets.token }}
         run: |
-          echo "text=hello ${{ inputs.who }} x${{ inputs.count }} loud=${{ inputs.loud }}" >> "$GITHUB_OUTPUT"
+          T="hello ${{ inputs.who }} x${{ inputs.count }} loud=${{ inputs.loud }}"
+          echo "text=$T" >> "$GITHUB_OUTPUT"
           echo "typed=${{ inputs.count == 3 }}/${{ inputs.loud == false }}" >> "$GITHUB_OUTPUT"
           echo "toklen=${#TOK}" >> "$GITHUB_OUTPUT"
           echo "token is $TOK"

@@ -182,7 +182,9 @@ def test_workspace_is_fresh_per_job_and_report_has_logs(repo: Repo) -> None:
             runs-on: ubuntu-latest
             steps:
               - id: s
-                run: echo "seen=$(ls "$GITHUB_WORKSPACE" | grep -c from-a || true)" >> "$GITHUB_OUTPUT"
+                run: |
+                  n=$(ls "$GITHUB_WORKSPACE" | grep -c from-a || true)
+                  echo "seen=$n" >> "$GITHUB_OUTPUT"
         """
     )
     r = repo.run()

@@ -8,6 +8,8 @@ others) and "Contexts > strategy context" (job-index is zero-based, job-total).
 
 from __future__ import annotations
 
+import itertools
+
 from tests.engine.conftest import Repo, RunWorkflow
 
 
@@ -156,7 +158,7 @@ def test_max_parallel_one_runs_serially(repo: Repo) -> None:
         for n in (1, 2, 3)
     )
     # serial: every combination starts after the previous one ended (no overlap)
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert start >= end
 
 

@@ -43,17 +43,18 @@ jobs:
 """
 
 
-def test_secrets_from_all_sources_are_masked(
-    repo: Repo, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_secrets_from_all_sources_are_masked(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     secret_file = repo.root.parent / "secrets.env"
     secret_file.write_text('BRAVO="bravo-secret-2"\n# comment\n', encoding="utf-8")
     monkeypatch.setenv("CHARLIE", "charlie-secret-3")
     repo.workflow(WF)
     r = repo.run(
-        "--secret", "ALPHA=alpha-secret-1",
-        "--secret-file", str(secret_file),
-        "--secret", "CHARLIE",
+        "--secret",
+        "ALPHA=alpha-secret-1",
+        "--secret-file",
+        str(secret_file),
+        "--secret",
+        "CHARLIE",
     )
     assert r.code == 0, r.stdout
     text = r.all_text()

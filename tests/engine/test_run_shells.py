@@ -242,7 +242,11 @@ def test_env_precedence(run_wf: RunWorkflow) -> None:
     assert r.code == 0
     # GITHUB_ENV overrides job env for later steps; the env context sees it too
     assert r.outputs("j", "s") == {
-        "a": "wf", "b": "job", "c": "step", "d": "from-env-file", "ctx": "from-env-file",
+        "a": "wf",
+        "b": "job",
+        "c": "step",
+        "d": "from-env-file",
+        "ctx": "from-env-file",
     }
     # a step's own env wins over GITHUB_ENV
     assert r.outputs("j", "step_over_file") == {"d": "step/step"}

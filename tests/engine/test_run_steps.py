@@ -161,7 +161,9 @@ def test_steps_context_outcome_of_skipped_step(run_wf: RunWorkflow) -> None:
                 if: false
                 run: echo no
               - id: check
-                run: echo "r=${{ steps.never.outcome }}/${{ steps.never.conclusion }}" >> "$GITHUB_OUTPUT"
+                run: |
+                  echo "r=${{ steps.never.outcome }}/${{ steps.never.conclusion }}" \
+                    >> "$GITHUB_OUTPUT"
         """
     )
     assert r.code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,10 @@ from conveyor.executors.watchdog import WATCHDOG
 if TYPE_CHECKING:
     from conveyor.engine.job import JobRunner, Scope
     from conveyor.workflow.model import Step
+
+
+MAX_COMPOSITE_DEPTH = 9  # actions/runner ActionManager: "exceeded max depth 9"
+_DEPTH = threading.local()  # composite nesting of the job running in this thread
 
 
 def _fail(message: str) -> Exception:
@@ -58,6 +63,7 @@ def run_action(
                 ref.repo,
                 ref.ref,
                 offline=run.offline,
+                warn=lambda message: runner.out.info(message, "33"),
             )
         except FetchError as e:
             raise _fail(str(e)) from None
@@ -242,27 +248,45 @@ def run_composite(
     )
     if runner.cancel.is_set():
         inner.status = "cancelled"
+    depth = getattr(_DEPTH, "value", 0)
+    if depth >= MAX_COMPOSITE_DEPTH:
+        raise _fail(
+            f"'{ref.raw}': composite action depth exceeded max depth {MAX_COMPOSITE_DEPTH}, "
+            "please simplify your actions (does an action use itself?)"
+        )
+    # the inner steps get a cancel token of their own: a step timeout stops them without
+    # cancelling the job, while cancelling the job still reaches them
+    job_token = runner.cancel
+    step_token = CancelToken(job_token)
     timer = None
     timed_out: list[bool] = []
     if timeout:
 
         def on_timeout() -> None:
             timed_out.append(True)
-            runner.cancel.set("step timeout")
+            step_token.set("step timeout")
 
         timer = WATCHDOG.schedule(timeout, on_timeout)
+    runner.cancel = step_token
+    _DEPTH.value = depth + 1
     try:
         for s in steps:
             run_step(runner, s, inner)
     finally:
+        _DEPTH.value = depth
+        runner.cancel = job_token
         if timer is not None:
             WATCHDOG.cancel(timer)
+        if step_token.is_set() and not timed_out and not job_token.is_set():
+            job_token.set(step_token.reason)  # e.g. the job's own timeout fired meanwhile
     outputs: dict[str, str] = {}
     for name, meta in manifest.outputs.items():
         value = meta.get("value") if isinstance(meta, dict) else None
         if value is not None:
             outputs[name] = runner.evaluate_str(value, inner)
     if timed_out:
+        minutes = (timeout or 0) / 60
+        runner.out.info(f"Error: The action has timed out after {minutes:g} minutes.", "31")
         return "failure", outputs
     status = {"success": "success", "failure": "failure", "cancelled": "cancelled"}
     return status.get(inner.status, "failure"), outputs

@@ -21,15 +21,32 @@ examples:
 
 secrets are masked (***) in every line printed, log file, summary and report.
 --secret NAME (without =VALUE) takes the value from the environment variable NAME.
-exit status: 0 when every triggered workflow succeeds, 1 when one fails or is
-cancelled, 2 for bad input (unreadable workflow, unknown job, bad option).
+--input values are typed by the workflow's on.workflow_dispatch.inputs (boolean,
+number, choice...): inputs.* keeps the types, github.event.inputs.* holds strings.
+every run is recorded: see 'conveyor runs' and 'conveyor logs last'.
+
+exit status: 0 when every triggered workflow succeeds (or none is triggered),
+1 when one fails or is cancelled, 2 for bad input (unreadable workflow, unknown
+job, bad option), 130 when interrupted with Ctrl-C.
 """
+
+MAIN_EPILOG = """start with:
+  conveyor validate          check .github/workflows/*.yml
+  conveyor run --list        what a push would run
+  conveyor run               run it; then 'conveyor runs' and 'conveyor logs last'
+
+'conveyor COMMAND --help' tells more about each command.
+"""
+
+DIR_HELP = "the repository (default: the current directory)"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="conveyor",
         description="Run your GitHub Actions workflows, unchanged, on your own machines.",
+        epilog=MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"conveyor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -133,20 +150,39 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     run.add_argument("--no-color", action="store_true", help="no colours (also: NO_COLOR=1)")
 
-    runs = sub.add_parser("runs", help="list recorded runs")
-    runs.add_argument("-C", "--directory", default=".", metavar="DIR")
+    runs = sub.add_parser(
+        "runs",
+        help="list recorded runs, newest first",
+        description="List the runs recorded for a repository, newest first.",
+    )
+    runs.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
     runs.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
 
-    logs = sub.add_parser("logs", help="print the logs of a recorded run")
+    logs = sub.add_parser(
+        "logs",
+        help="print the logs of a recorded run",
+        description="Print the job logs of a recorded run (secrets already masked).",
+        epilog="examples:\n  conveyor logs last\n  conveyor logs 12 test\n"
+        "  conveyor logs 12 'test (3.12)'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     logs.add_argument("run_id", metavar="RUN", help="run id (see 'conveyor runs'), or 'last'")
     logs.add_argument(
-        "job", nargs="?", metavar="JOB", help="job id or display name; all jobs when omitted"
+        "job",
+        nargs="?",
+        metavar="JOB",
+        help="job id (every matrix combination) or display name; all jobs when omitted",
     )
-    logs.add_argument("-C", "--directory", default=".", metavar="DIR")
+    logs.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
 
-    validate = sub.add_parser("validate", help="check workflow files and report every problem")
-    validate.add_argument("-C", "--directory", default=".", metavar="DIR")
-    validate.add_argument("-W", "--workflows", metavar="PATH")
+    validate = sub.add_parser(
+        "validate",
+        help="check workflow files and report every problem",
+        description="Check workflow files and report every problem as file:line:col; "
+        "exit status 2 when there is one.",
+    )
+    validate.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
+    validate.add_argument("-W", "--workflows", metavar="PATH", help="a workflow file or directory")
     return parser
 
 

@@ -114,14 +114,13 @@ def resolve_inputs(
     payload: Mapping[str, Any],
     given: dict[str, str],
     workflows: list[Workflow],
-) -> DispatchInputs:
+) -> dict[str, DispatchInputs]:
     """The inputs of the triggered workflows, typed per their ``workflow_dispatch.inputs``.
 
     The given values are the event payload's ``inputs`` (``--eventpath``) overridden by
     ``--input``. Each workflow keeps only the inputs it defines; a name no triggered
-    workflow defines is an error, and so is a value its type refuses. GitHub dispatches
-    one workflow at a time: when the triggered workflows would see different inputs,
-    ``-W`` must pick one (the engine shares one inputs mapping across a run).
+    workflow defines is an error, and so is a value its type refuses. Returns each
+    workflow's inputs by file; see ``shared_inputs`` for running them.
     """
     from conveyor.workflow.inputs import (
         InputError,
@@ -135,7 +134,7 @@ def resolve_inputs(
                 f"--input is for workflow_dispatch; '{event_name}' events have no inputs "
                 f"(try: conveyor run workflow_dispatch --input ...)"
             )
-        return DispatchInputs()
+        return {}
     from_payload = payload.get("inputs")
     values: dict[str, Any] = dict(from_payload) if isinstance(from_payload, Mapping) else {}
     values.update(given)
@@ -146,22 +145,25 @@ def resolve_inputs(
         names = ", ".join(f"'{k}'" for k in unknown)
         allowed = ", ".join(sorted(defined)) or "none"
         raise UsageError(f"unexpected input {names}; the triggered workflows define: {allowed}")
-    results: list[tuple[str, DispatchInputs]] = []
+    results: dict[str, DispatchInputs] = {}
     for wf, spec in specs:
         mine = {k: v for k, v in values.items() if k in (spec or {})}
         try:
-            result = DispatchInputs(
+            results[wf.path] = DispatchInputs(
                 resolve_dispatch_inputs(spec, mine), dispatch_event_inputs(spec, mine)
             )
         except InputError as e:
             raise UsageError(f"{wf.path}: {e}") from None
-        results.append((wf.path, result))
     if not results:
-        return DispatchInputs(strings={k: str(v) for k, v in values.items()})
-    first = results[0][1]
-    differing = [path for path, r in results if r != first]
-    if differing:
-        files = ", ".join(path for path, _ in results)
+        return {"": DispatchInputs(strings={k: str(v) for k, v in values.items()})}
+    return results
+
+
+def shared_inputs(per_file: dict[str, DispatchInputs]) -> DispatchInputs:
+    """The one inputs mapping a run gets; an error when the workflows would differ."""
+    first = next(iter(per_file.values()), DispatchInputs())
+    if any(r != first for r in per_file.values()):
+        files = ", ".join(per_file)
         raise UsageError(
             f"workflow_dispatch triggers workflows with different inputs ({files}); "
             "GitHub dispatches one workflow at a time: pick one with -W FILE"

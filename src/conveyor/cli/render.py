@@ -213,5 +213,7 @@ def print_summary(
     out.write(
         (console.paint(text, RESULT_COLOUR.get(final, "0")) if console.colour else text) + "\n"
     )
+    for file, reason in not_triggered:
+        out.write(f"not triggered: {file}: {reason}\n")
     out.write(f"logs: conveyor logs {report.run_id}\n")
     out.flush()

@@ -18,6 +18,7 @@ from conveyor.cli.options import (
     pairs,
     read_dotenv,
     resolve_inputs,
+    shared_inputs,
 )
 from conveyor.cli.render import print_dry_run, print_graph, print_list, print_summary
 
@@ -106,11 +107,9 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     if args.job and not the_plan.workflows:
         _unknown_job(args.job, workflows, event, root)
-    inputs = resolve_inputs(
+    per_file = resolve_inputs(
         event.name, event.payload, given_inputs, [wp.workflow for wp in the_plan.workflows]
     )
-    if event.name == "workflow_dispatch":
-        event.payload["inputs"] = inputs.strings
     if args.list:
         print_list(the_plan)
         return 0
@@ -125,6 +124,11 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{file}: not triggered by {event.name}: {reason}", file=sys.stderr)
         print(f"no workflow is triggered by '{event.name}'", file=sys.stderr)
         return 0
+    # GitHub dispatches one workflow at a time, and the engine gives every workflow of a
+    # run the same inputs: workflows that would see different ones need -W to pick one
+    inputs = shared_inputs(per_file)
+    if event.name == "workflow_dispatch":
+        event.payload["inputs"] = inputs.strings
     return _execute(args, root, the_plan, secrets, variables, inputs.typed)
 
 

@@ -34,11 +34,20 @@ def load_called(wr: WorkflowRunner, uses: str) -> Workflow:
         repo_part, _, ref = uses.partition("@")
         parts = repo_part.split("/", 2)
         if len(parts) < 3 or not ref:
-            raise CallError(f"'{uses}' is not a reusable workflow reference: use "
-                            "'./.github/workflows/x.yml' or 'owner/repo/.github/workflows/x.yml@ref'")
+            raise CallError(
+                f"'{uses}' is not a reusable workflow reference: use "
+                "'./.github/workflows/x.yml' or 'owner/repo/.github/workflows/x.yml@ref'"
+            )
         try:
-            root = fetch_repo(run.actions_dir, run.remote_base_url, parts[0], parts[1], ref,
-                              offline=run.offline, what="workflow")
+            root = fetch_repo(
+                run.actions_dir,
+                run.remote_base_url,
+                parts[0],
+                parts[1],
+                ref,
+                offline=run.offline,
+                what="workflow",
+            )
         except FetchError as e:
             raise CallError(str(e)) from None
         path = root / parts[2]
@@ -71,23 +80,32 @@ def run_call(wr: WorkflowRunner, pj: PlannedJob, combos: list[dict[str, Any] | N
             given = evaluate_value(dict(pj.job.with_), ctx)
             spec = (wf.on.get("workflow_call") or {}).get("inputs") or {}
             inputs = resolve_call_inputs(spec, given)
-            if pj.job.secrets == "inherit":
+            raw_secrets = pj.job.secrets
+            if raw_secrets == "inherit":
                 secrets = dict(wr.secrets)
             else:
-                secrets = {k: to_string(evaluate_value(v, ctx))
-                           for k, v in (pj.job.secrets or {}).items()}  # type: ignore[union-attr]
+                mapping = raw_secrets if isinstance(raw_secrets, dict) else {}
+                secrets = {k: to_string(evaluate_value(v, ctx)) for k, v in mapping.items()}
                 if "GITHUB_TOKEN" in wr.secrets:
                     secrets.setdefault("GITHUB_TOKEN", wr.secrets["GITHUB_TOKEN"])
             sub = WorkflowRunner(
-                wr.run, plan_workflow(wf), github=wr.github, inputs=inputs, secrets=secrets,
-                cancel=CancelToken(wr.cancel), label=f"{wr.label}{name} / ",
-                log_prefix=f"{wr.log_prefix}-{pj.key}", groups=wr.groups,
+                wr.run,
+                plan_workflow(wf),
+                github=wr.github,
+                inputs=inputs,
+                secrets=secrets,
+                cancel=CancelToken(wr.cancel),
+                label=f"{wr.label}{name} / ",
+                log_prefix=f"{wr.log_prefix}-{pj.key}",
+                groups=wr.groups,
             )
             sub_report = sub.execute()
         except Exception as e:
             from conveyor.workflow.errors import WorkflowError, WorkflowErrors
 
-            if not isinstance(e, CallError | WorkflowError | WorkflowErrors | ValueError | InputError):
+            if not isinstance(
+                e, CallError | WorkflowError | WorkflowErrors | ValueError | InputError
+            ):
                 raise
             message = wr.run.masker.mask(str(e))
             wr.run.console.write(f"[{wr.label}{name}] Error: {message}")
@@ -104,14 +122,23 @@ def run_call(wr: WorkflowRunner, pj: PlannedJob, combos: list[dict[str, Any] | N
                 continue
             from conveyor.expr import EvalContext
 
-            octx = EvalContext(contexts={"jobs": jobs_ctx, "github": wr.github,
-                                         "inputs": inputs, "vars": wr.run.vars})
+            octx = EvalContext(
+                contexts={
+                    "jobs": jobs_ctx,
+                    "github": wr.github,
+                    "inputs": inputs,
+                    "vars": wr.run.vars,
+                }
+            )
             rep.outputs[out_name] = to_string(evaluate_value(value, octx))
         outputs.update(rep.outputs)
         if rep.conclusion == "failure":
             failed = True
-    result: Conclusion = "failure" if failed else (
-        "cancelled" if any(r.conclusion == "cancelled" for r in reports) else "success")
+    result: Conclusion = (
+        "failure"
+        if failed
+        else ("cancelled" if any(r.conclusion == "cancelled" for r in reports) else "success")
+    )
     return NodeResult(result=result, outputs=outputs, reports=reports, failed=failed)
 
 

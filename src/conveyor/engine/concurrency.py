@@ -25,7 +25,9 @@ class ConcurrencyGroups:
         self._groups: dict[str, _Group] = {}
         self._lock = threading.Lock()
 
-    def acquire(self, name: str, cancel_in_progress: bool, token: CancelToken) -> Callable[[], None]:
+    def acquire(
+        self, name: str, cancel_in_progress: bool, token: CancelToken
+    ) -> Callable[[], None]:
         """Wait for the group; returns a release function. ``token`` is set if we lose."""
         with self._lock:
             group = self._groups.setdefault(name.lower(), _Group())

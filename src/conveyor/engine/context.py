@@ -41,7 +41,10 @@ def repo_info(root: Path) -> RepoInfo:
     try:
         out = subprocess.run(
             ["git", "config", "--get-regexp", r"^(remote\.origin\.url|user\.name)$"],
-            cwd=root, capture_output=True, text=True, check=False,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
         ).stdout
     except OSError:
         out = ""
@@ -156,11 +159,33 @@ def default_env(github: dict[str, Any], runner: dict[str, Any]) -> dict[str, str
     if runner["debug"]:
         env["RUNNER_DEBUG"] = "1"
     for key in (
-        "actor", "actor_id", "api_url", "base_ref", "event_name", "event_path",
-        "graphql_url", "head_ref", "job", "ref", "ref_name", "ref_type", "repository",
-        "repository_id", "repository_owner", "repository_owner_id", "retention_days",
-        "run_attempt", "run_id", "run_number", "server_url", "sha", "triggering_actor",
-        "workflow", "workflow_ref", "workflow_sha", "workspace",
+        "actor",
+        "actor_id",
+        "api_url",
+        "base_ref",
+        "event_name",
+        "event_path",
+        "graphql_url",
+        "head_ref",
+        "job",
+        "ref",
+        "ref_name",
+        "ref_type",
+        "repository",
+        "repository_id",
+        "repository_owner",
+        "repository_owner_id",
+        "retention_days",
+        "run_attempt",
+        "run_id",
+        "run_number",
+        "server_url",
+        "sha",
+        "triggering_actor",
+        "workflow",
+        "workflow_ref",
+        "workflow_sha",
+        "workspace",
     ):
         env["GITHUB_" + key.upper()] = str(github.get(key, ""))
     env["GITHUB_REF_PROTECTED"] = "true" if github.get("ref_protected") else "false"

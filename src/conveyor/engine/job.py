@@ -144,7 +144,9 @@ class JobRunner:
 
         return to_string(self.evaluate(value, scope, env))
 
-    def evaluate_env(self, raw: dict[str, Any], scope: Scope, base: dict[str, str]) -> dict[str, str]:
+    def evaluate_env(
+        self, raw: dict[str, Any], scope: Scope, base: dict[str, str]
+    ) -> dict[str, str]:
         """An `env:` block, evaluated as one mapping against the ``base`` env context.
 
         Values do not see their siblings: the runner evaluates the whole block, then merges
@@ -158,10 +160,14 @@ class JobRunner:
             result[str(k)] = self.evaluate_str(value, scope, base)
         return result
 
-    def process_env(self, step_env: dict[str, str], extra: dict[str, str] | None = None) -> dict[str, str]:
+    def process_env(
+        self, step_env: dict[str, str], extra: dict[str, str] | None = None
+    ) -> dict[str, str]:
         """The environment a step's process gets."""
         env = {**self._base_env, **self.job_env, **self.global_env, **step_env}
-        env.update({k: v for k, v in self._base_env.items() if k.startswith(("GITHUB_", "RUNNER_"))})
+        env.update(
+            {k: v for k, v in self._base_env.items() if k.startswith(("GITHUB_", "RUNNER_"))}
+        )
         env["GITHUB_ACTION"] = str(self.github.get("action", ""))
         if extra:
             env.update(extra)
@@ -230,7 +236,8 @@ class JobRunner:
                 from conveyor.expr import to_string
 
                 self.report.environment = {
-                    "name": to_string(env.get("name")), "url": to_string(env.get("url")),
+                    "name": to_string(env.get("name")),
+                    "url": to_string(env.get("url")),
                 }
 
     def _check_runs_on(self, scope: Scope) -> None:
@@ -298,9 +305,7 @@ class JobRunner:
                 self.out.info(f"Warning: output '{name}': {e}", "33")
                 continue
             if self.run.masker.mask(value) != value:
-                self.out.info(
-                    f"Warning: Skip output '{name}' since it may contain secret.", "33"
-                )
+                self.out.info(f"Warning: Skip output '{name}' since it may contain secret.", "33")
                 continue
             outputs[name] = value
         return outputs

@@ -31,7 +31,10 @@ class Console:
     """The terminal, shared by all jobs of a run."""
 
     def __init__(
-        self, stream: IO[str] | None = None, colour: bool | None = None, verbose: bool = False,
+        self,
+        stream: IO[str] | None = None,
+        colour: bool | None = None,
+        verbose: bool = False,
         quiet: bool = False,
     ) -> None:
         self.stream = stream or sys.stdout

@@ -25,8 +25,13 @@ def execute(plan: Plan, run: RunEnv) -> RunReport:
     def one(i: int, wplan: WorkflowPlan) -> None:
         wf = wplan.workflow
         github = github_context(
-            run.repo, plan.event, workflow_name=wf.display_name, workflow_file=wf.path,
-            run_id=run.run_id, run_number=run.run_number, event_path=run.event_path,
+            run.repo,
+            plan.event,
+            workflow_name=wf.display_name,
+            workflow_file=wf.path,
+            run_id=run.run_id,
+            run_number=run.run_number,
+            event_path=run.event_path,
             token=run.secrets.get("GITHUB_TOKEN", ""),
         )
         runner = WorkflowRunner(run, wplan, github=github, inputs=run.inputs, groups=groups)
@@ -35,8 +40,10 @@ def execute(plan: Plan, run: RunEnv) -> RunReport:
     if len(plan.workflows) == 1:
         one(0, plan.workflows[0])
     else:
-        threads = [threading.Thread(target=one, args=(i, w), daemon=True)
-                   for i, w in enumerate(plan.workflows)]
+        threads = [
+            threading.Thread(target=one, args=(i, w), daemon=True)
+            for i, w in enumerate(plan.workflows)
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -98,7 +98,8 @@ class WorkflowRunner:
     def needs_context(self, pj: PlannedJob) -> dict[str, Any]:
         return {
             n: {"result": self.results[n].result, "outputs": self.results[n].outputs}
-            for n in pj.needs if n in self.results
+            for n in pj.needs
+            if n in self.results
         }
 
     def _ancestors(self, pj: PlannedJob) -> list[str]:
@@ -132,9 +133,16 @@ class WorkflowRunner:
 
         return EvalContext(
             contexts={
-                "github": self.github, "needs": self.needs_context(pj), "vars": self.run.vars,
-                "inputs": self.inputs, "matrix": matrix or {}, "strategy": {},
-                "secrets": self.secrets, "env": {}, "runner": {}, "job": {},
+                "github": self.github,
+                "needs": self.needs_context(pj),
+                "vars": self.run.vars,
+                "inputs": self.inputs,
+                "matrix": matrix or {},
+                "strategy": {},
+                "secrets": self.secrets,
+                "env": {},
+                "runner": {},
+                "job": {},
             },
             status=lambda: status,
         )
@@ -220,8 +228,9 @@ class WorkflowRunner:
 
         def one(i: int, combo: dict[str, Any] | None) -> None:
             with slots:
-                rep, counted_failure = self._run_instance(pj, combo, i, len(combos), fail_fast,
-                                                          limit, matrix_cancel)
+                rep, counted_failure = self._run_instance(
+                    pj, combo, i, len(combos), fail_fast, limit, matrix_cancel
+                )
             with lock:
                 reports[i] = rep
                 failed_flags[i] = counted_failure
@@ -231,8 +240,9 @@ class WorkflowRunner:
         if len(combos) == 1:
             one(0, combos[0])
         else:
-            threads = [threading.Thread(target=one, args=(i, c), daemon=True)
-                       for i, c in enumerate(combos)]
+            threads = [
+                threading.Thread(target=one, args=(i, c), daemon=True) for i, c in enumerate(combos)
+            ]
             for t in threads:
                 t.start()
             for t in threads:
@@ -251,8 +261,14 @@ class WorkflowRunner:
         return NodeResult(result=result, outputs=outputs, reports=final, failed=failed)
 
     def _run_instance(
-        self, pj: PlannedJob, combo: dict[str, Any] | None, index: int, total: int,
-        fail_fast: bool, max_parallel: int, matrix_cancel: CancelToken,
+        self,
+        pj: PlannedJob,
+        combo: dict[str, Any] | None,
+        index: int,
+        total: int,
+        fail_fast: bool,
+        max_parallel: int,
+        matrix_cancel: CancelToken,
     ) -> tuple[JobReport, bool]:
         """Run one matrix combination; returns its report and whether it fails the workflow."""
         name = self.job_name(pj, combo)
@@ -265,12 +281,24 @@ class WorkflowRunner:
                 return JobReport(id=pj.key, name=name, matrix=combo, conclusion="cancelled"), False
             log_name = f"{self.log_prefix}-{_SAFE.sub('-', name)}"
             spec = JobSpec(
-                workflow=self.plan.workflow, key=pj.key, job=pj.job, name=name,
-                label=f"{self.label}{name}", github=self.github, matrix=combo,
-                strategy={"fail-fast": fail_fast, "job-index": index, "job-total": total,
-                          "max-parallel": max_parallel},
-                needs=self.needs_context(pj), inputs=self.inputs, secrets=self.secrets,
-                cancel=cancel, log_name=log_name,
+                workflow=self.plan.workflow,
+                key=pj.key,
+                job=pj.job,
+                name=name,
+                label=f"{self.label}{name}",
+                github=self.github,
+                matrix=combo,
+                strategy={
+                    "fail-fast": fail_fast,
+                    "job-index": index,
+                    "job-total": total,
+                    "max-parallel": max_parallel,
+                },
+                needs=self.needs_context(pj),
+                inputs=self.inputs,
+                secrets=self.secrets,
+                cancel=cancel,
+                log_name=log_name,
             )
             rep = JobRunner(self.run, spec).run_job()
         finally:

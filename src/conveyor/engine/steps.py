@@ -99,8 +99,11 @@ def run_step(runner: JobRunner, step: Step, scope: Scope) -> StepReport:
         out.step_failed()
     colour = {"success": "32", "failure": "31", "cancelled": "33"}.get(rep.outcome, "0")
     note = " (continue-on-error)" if rep.outcome != rep.conclusion else ""
-    out.info(f"{'✅' if rep.outcome == 'success' else '❌'} {name} [{rep.duration:.3f}s]"
-             f" {rep.outcome}{note}", colour)
+    out.info(
+        f"{'✅' if rep.outcome == 'success' else '❌'} {name} [{rep.duration:.3f}s]"
+        f" {rep.outcome}{note}",
+        colour,
+    )
     if rep.conclusion == "failure" and scope.status != "cancelled":
         scope.status = "failure"
     if rep.outcome == "cancelled":
@@ -126,7 +129,9 @@ def _generated_name(step: Step) -> str:
 def _record(runner: JobRunner, step: Step, scope: Scope, rep: StepReport) -> None:
     if step.id:
         scope.steps[step.id] = {
-            "outputs": rep.outputs, "outcome": rep.outcome, "conclusion": rep.conclusion,
+            "outputs": rep.outputs,
+            "outcome": rep.outcome,
+            "conclusion": rep.conclusion,
         }
 
 
@@ -300,5 +305,3 @@ def _read_files(runner: JobRunner, files: dict[str, Path], result: ProcessResult
                 runner.path_prepend.insert(0, p)
         elif kind == "GITHUB_STEP_SUMMARY":
             runner.summary.append(text if text.endswith("\n") else text + "\n")
-
-

@@ -5,6 +5,7 @@ A thread per step (threading.Timer) would cost more than a trivial step itself.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import threading
@@ -48,10 +49,9 @@ class Watchdog:
                 if handle in self._cancelled:
                     self._cancelled.discard(handle)
                     continue
-            try:
+            # a failed kill must not stop other deadlines
+            with contextlib.suppress(Exception):
                 callback()
-            except Exception:  # a failed kill must not stop other deadlines
-                pass
 
 
 WATCHDOG = Watchdog()

@@ -184,12 +184,12 @@ def _flatten(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _statements(script: str) -> list[str]:
     """The SQL statements of a migration script, one by one (``execute`` takes one)."""
     out: list[str] = []
-    buf = ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            out.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        out.append(buf.strip())
+    start = 0
+    for end, char in enumerate(script):
+        # a ';' ends a statement unless it sits in a string, a comment or a trigger body
+        if char == ";" and sqlite3.complete_statement(script[start : end + 1]):
+            out.append(script[start : end + 1].strip())
+            start = end + 1
+    if script[start:].strip():
+        out.append(script[start:].strip())
     return out
