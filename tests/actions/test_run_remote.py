@@ -430,3 +430,32 @@ jobs:
     assert "'docker://alpine:3.19': Docker container actions are not supported" in logs
     assert "'acme/container@v1' is a Docker container action" in logs
     assert "'./local-docker' is a Docker container action" in logs
+
+
+def test_matrix_jobs_share_one_fetch(project: Project, server: ActionServer) -> None:
+    server.publish("acme/echo", ECHO_ACTION, tags=("v1",))
+    project.workflow(
+        """
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        n: [1, 2, 3, 4]
+    steps:
+      - id: remote
+        uses: acme/echo@v1
+        with:
+          text: m${{ matrix.n }}
+"""
+    )
+    r = project.run("--actions-url", server.url)
+    assert r.code == 0, r.text()
+    said = sorted(
+        s["outputs"]["said"] for j in r.all_jobs() for s in j["steps"] if s["id"] == "remote"
+    )
+    assert said == ["m1-1", "m2-1", "m3-1", "m4-1"]
+    home = project.root.parent / "cache" / "actions" / "acme" / "echo"
+    commits = [p for p in home.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    assert len(commits) == 1, commits

@@ -26,9 +26,10 @@ __all__ = ["UsageError", "cmd_run", "cmd_validate", "collect_secrets", "read_dot
 
 
 def load_workflows(root: Path, selector: str | None) -> list[Any]:
+    from conveyor.store.paths import cache_root
+    from conveyor.workflow.cache import load_cached
     from conveyor.workflow.errors import WorkflowError, WorkflowErrors
-    from conveyor.workflow.loader import discover_workflows, load_workflow
-    from conveyor.workflow.validate_util import format_error
+    from conveyor.workflow.files import discover_workflows, workflow_files
 
     if selector:
         target = Path(selector)
@@ -37,7 +38,7 @@ def load_workflows(root: Path, selector: str | None) -> list[Any]:
             target = root / selector
         if not target.exists():
             raise UsageError(f"workflow path '{selector}' does not exist")
-        paths = discover_workflows_in(target) if target.is_dir() else [target]
+        paths = workflow_files(target) if target.is_dir() else [target]
     else:
         paths = discover_workflows(root)
     if not paths:
@@ -47,20 +48,19 @@ def load_workflows(root: Path, selector: str | None) -> list[Any]:
         )
     workflows: list[Any] = []
     problems: list[str] = []
+    cache = cache_root() / "workflows"
     for path in paths:
         try:
-            workflows.append(load_workflow(path, root))
+            workflows.append(load_cached(path, root, cache))
         except (WorkflowErrors, WorkflowError) as e:
+            from conveyor.workflow.validate_util import format_error
+
             errors = e.errors if isinstance(e, WorkflowErrors) else [e]
             text = path.read_text(encoding="utf-8", errors="replace")
             problems.extend(format_error(err, text) for err in errors)
     if problems:
         raise UsageError("\n".join(problems))
     return workflows
-
-
-def discover_workflows_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -169,10 +169,9 @@ def _execute(
     data = data_dir(root)
     store = Store(data / "conveyor.db")
     repo = repo_info(root)
-    run_id = store.start_run(repo.full_name, event.name, event.ref, event.sha)
+    run_id = store.start_run(repo.full_name, event.name, event.ref, event.sha, data / "runs")
     run_dir = data / "runs" / str(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
-    store.set_run_dir(run_id, run_dir)
     event_path = run_dir / "event.json"
     event_path.write_text(json.dumps(event.payload, indent=2), encoding="utf-8")
     cache = cache_root()

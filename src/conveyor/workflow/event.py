@@ -111,25 +111,101 @@ def _commit_info(repo: Path, sha: str) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Snapshot:
+    """What a default payload needs from git, read with two concurrent git calls."""
+
+    head: str
+    parent: str | None
+    branch: str | None
+    tags: list[str]
+    default_branch: str
+    commit: dict[str, Any]
+
+
+_LOG_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%cI%x00%D%x00%B"
+
+
+def _snapshot(repo: Path) -> _Snapshot | None:
+    cmds = [
+        ["git", "-C", str(repo), "log", "-1", f"--format={_LOG_FORMAT}", "HEAD"],
+        [
+            "git",
+            "-C",
+            str(repo),
+            "for-each-ref",
+            "--format=%(refname)%00%(symref)",
+            "refs/heads/main",
+            "refs/heads/master",
+            "refs/remotes/origin/HEAD",
+        ],
+    ]
+    try:
+        procs = [
+            subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            for c in cmds
+        ]
+    except OSError as exc:
+        raise EventError(f"cannot run git: {exc}") from exc
+    outs = [p.communicate()[0] for p in procs]
+    parts = outs[0].split("\x00", 6)
+    if procs[0].returncode != 0 or len(parts) < 7:
+        return None
+    head, parents, author, email, date, decorations, body = parts
+    branch, tags = None, []
+    for deco in (d.strip() for d in decorations.split(",")):
+        if deco.startswith("HEAD -> "):
+            branch = deco[len("HEAD -> ") :]
+        elif deco.startswith("tag: "):
+            tags.append(deco[len("tag: ") :])
+    refs = dict(line.split("\x00", 1) for line in outs[1].splitlines() if "\x00" in line)
+    origin_head = refs.get("refs/remotes/origin/HEAD", "")
+    if origin_head.startswith("refs/remotes/origin/"):
+        default = origin_head[len("refs/remotes/origin/") :]
+    elif "refs/heads/main" in refs:
+        default = "main"
+    elif "refs/heads/master" in refs:
+        default = "master"
+    else:
+        default = branch or "main"
+    commit = {
+        "id": head,
+        "message": body.strip(),
+        "timestamp": date,
+        "author": {"name": author, "email": email},
+    }
+    parent = parents.split()[0] if parents.split() else None
+    return _Snapshot(head, parent, branch, tags, default, commit)
+
+
+def _snapshot_ref(snap: _Snapshot) -> str:
+    if snap.branch:
+        return f"refs/heads/{snap.branch}"
+    if snap.tags:
+        return f"refs/tags/{snap.tags[0]}"
+    raise EventError("HEAD is detached and no tag points at it: pass an event file with a ref")
+
+
 def _default_payload(name: str, repo: Path) -> dict[str, Any]:
-    head = _resolve(repo, "HEAD")
-    if head is None:
+    snap = _snapshot(repo)
+    if snap is None:
         raise EventError(f"{repo} is not a git repository with at least one commit")
-    base_branch = default_branch(repo)
+    head = snap.head
+    base_branch = snap.default_branch
     payload: dict[str, Any] = {"repository": {"default_branch": base_branch, "name": repo.name}}
     if name == "push":
-        before = _resolve(repo, "HEAD~1") or ZERO_SHA
+        before = snap.parent or ZERO_SHA
         payload.update(
-            ref=_head_ref(repo),
+            ref=_snapshot_ref(snap),
             before=before,
             after=head,
             created=before == ZERO_SHA,
             deleted=False,
             forced=False,
-            head_commit=_commit_info(repo, head),
+            head_commit=snap.commit,
         )
     elif name in PR_EVENTS or name in _MERGE_REF_EVENTS:
-        branch = _current_branch(repo) or head
+        branch = snap.branch or head
         base: dict[str, Any] = {"ref": base_branch}
         base_sha = _resolve(repo, f"refs/heads/{base_branch}")
         if base_sha:
@@ -137,7 +213,7 @@ def _default_payload(name: str, repo: Path) -> dict[str, Any]:
         pr = {"number": 1, "head": {"ref": branch, "sha": head}, "base": base, "merged": False}
         payload.update(action="opened", number=1, pull_request=pr)
     elif name == "workflow_dispatch":
-        payload.update(ref=_head_ref(repo), inputs={})
+        payload.update(ref=_snapshot_ref(snap), inputs={})
     return payload
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.workflow.errors import Pos, WorkflowError, WorkflowErrors
+from conveyor.workflow.files import discover_workflows
 from conveyor.workflow.model import NOWHERE, Job, Step, Strategy, Workflow
 from conveyor.workflow.validate import format_error, validate_workflow
 from conveyor.workflow.yamlload import Doc, load_yaml, paused_gc
@@ -46,14 +47,6 @@ def load_workflow(path: Path, root: Path) -> Workflow:
         error = WorkflowError(f"file is not valid UTF-8: {exc.reason}", Pos(label, 1, 1), "yaml")
         raise WorkflowErrors([error]) from None
     return parse_workflow(text, label)
-
-
-def discover_workflows(root: Path) -> list[Path]:
-    """``.github/workflows/*.yml`` and ``*.yaml`` (not subfolders, as on GitHub), sorted."""
-    folder = root / ".github" / "workflows"
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
 
 
 def normalize_on(value: Any) -> dict[str, dict[str, Any]]:

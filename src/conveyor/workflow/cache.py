@@ -1,0 +1,59 @@
+"""A cache of validated workflows, so an unchanged file costs a pickle load, not YAML
+parsing, validation and their imports (every `conveyor run` pays start-up).
+
+An entry holds the file's exact bytes: it is used only when they match, and only by the
+same Conveyor code (version plus the workflow package's modification times).
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from pathlib import Path
+
+from conveyor import __version__
+from conveyor.workflow.model import Workflow
+
+_PACKAGE = Path(__file__).parent
+
+
+def _code_stamp() -> str:
+    total = 0
+    with os.scandir(_PACKAGE) as entries:
+        for entry in entries:
+            if entry.name.endswith(".py"):
+                total ^= entry.stat().st_mtime_ns
+    return f"{__version__}:{total}"
+
+
+def load_cached(path: Path, root: Path, cache_dir: Path | None) -> Workflow:
+    """``loader.load_workflow`` with a cache; errors are never cached."""
+    if cache_dir is None:
+        from conveyor.workflow.loader import load_workflow
+
+        return load_workflow(path, root)
+    import pickle
+
+    data = path.read_bytes()
+    key = f"{_code_stamp()}:{path.resolve()}:{root.resolve()}"
+    name = f"{zlib.crc32(key.encode()):08x}-{zlib.crc32(data):08x}.pickle"
+    entry = cache_dir / name
+    try:
+        with open(entry, "rb") as f:
+            stored_key, stored_data, workflow = pickle.load(f)
+        if stored_key == key and stored_data == data and isinstance(workflow, Workflow):
+            return workflow
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+        pass
+    from conveyor.workflow.loader import load_workflow
+
+    workflow = load_workflow(path, root)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump((key, data, workflow), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # a read-only cache only costs speed
+    return workflow
