@@ -31,7 +31,6 @@ jobs:
           echo "cwd=$(pwd)" >> "$GITHUB_OUTPUT"
           test -d "$RUNNER_TEMP" && echo "temp_exists=yes" >> "$GITHUB_OUTPUT"
           test -d "$GITHUB_WORKSPACE" && echo "ws_exists=yes" >> "$GITHUB_OUTPUT"
-          cp "$GITHUB_EVENT_PATH" "$RUNNER_TEMP/../../../event-copy.json" 2>/dev/null || true
           python3 -c "import json,os; d=json.load(open(os.environ['GITHUB_EVENT_PATH'])); \\
             open(os.environ['GITHUB_OUTPUT'],'a').write('event_after=' + d.get('after','') + '\\n')"
       - run: echo "a1=$GITHUB_ACTION" >> "$GITHUB_OUTPUT"
