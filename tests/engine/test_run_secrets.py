@@ -120,11 +120,6 @@ def test_undefined_secret_is_empty(repo: Repo) -> None:
     assert r.outputs("j", "s") == {"v": "[]"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workflow/ validation has no context-availability check: GitHub rejects "
-    "`secrets` in a step `if` (Unrecognized named-value: 'secrets')",
-)
 def test_secrets_in_step_if_is_rejected(repo: Repo) -> None:
     repo.workflow(
         """

@@ -120,7 +120,7 @@ def resolve_inputs(
     The given values are the event payload's ``inputs`` (``--eventpath``) overridden by
     ``--input``. Each workflow keeps only the inputs it defines; a name no triggered
     workflow defines is an error, and so is a value its type refuses. Returns each
-    workflow's inputs by file; see ``shared_inputs`` for running them.
+    workflow's inputs by file.
     """
     from conveyor.workflow.inputs import (
         InputError,
@@ -157,15 +157,3 @@ def resolve_inputs(
     if not results:
         return {"": DispatchInputs(strings={k: str(v) for k, v in values.items()})}
     return results
-
-
-def shared_inputs(per_file: dict[str, DispatchInputs]) -> DispatchInputs:
-    """The one inputs mapping a run gets; an error when the workflows would differ."""
-    first = next(iter(per_file.values()), DispatchInputs())
-    if any(r != first for r in per_file.values()):
-        files = ", ".join(per_file)
-        raise UsageError(
-            f"workflow_dispatch triggers workflows with different inputs ({files}); "
-            "GitHub dispatches one workflow at a time: pick one with -W FILE"
-        )
-    return first

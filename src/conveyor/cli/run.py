@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.cli.options import (
+    DispatchInputs,
     UsageError,
     collect_secrets,
     collect_vars,
     pairs,
     read_dotenv,
     resolve_inputs,
-    shared_inputs,
 )
 from conveyor.cli.render import print_dry_run, print_graph, print_list, print_summary
 
@@ -96,6 +96,10 @@ def _run(args: argparse.Namespace) -> int:
     given_inputs = pairs(args.input, "=", "--input")
     secrets = collect_secrets(args)
     variables = collect_vars(args)
+    repo_thread = None
+    if not (args.list or args.graph or args.dry_run):
+        # owner/name and actor cost a git call: overlap it with loading and planning
+        repo_thread = _Background(_repo_info, root)
     workflows = load_workflows(root, args.workflows)
     try:
         event = load_event(args.event, root, Path(args.eventpath) if args.eventpath else None)
@@ -124,12 +128,10 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{file}: not triggered by {event.name}: {reason}", file=sys.stderr)
         print(f"no workflow is triggered by '{event.name}'", file=sys.stderr)
         return 0
-    # GitHub dispatches one workflow at a time, and the engine gives every workflow of a
-    # run the same inputs: workflows that would see different ones need -W to pick one
-    inputs = shared_inputs(per_file)
     if event.name == "workflow_dispatch":
-        event.payload["inputs"] = inputs.strings
-    return _execute(args, root, the_plan, secrets, variables, inputs.typed)
+        event.payload.setdefault("inputs", {})
+    assert repo_thread is not None
+    return _execute(args, root, the_plan, secrets, variables, per_file, repo_thread.result())
 
 
 def _unknown_job(job: str, workflows: list[Any], event: Any, root: Path) -> None:
@@ -152,9 +154,9 @@ def _execute(
     the_plan: Any,
     secrets: dict[str, str],
     variables: dict[str, str],
-    inputs: dict[str, Any],
+    inputs: dict[str, DispatchInputs],
+    repo: Any,
 ) -> int:
-    from conveyor.engine.context import repo_info
     from conveyor.engine.masking import Masker
     from conveyor.engine.output import Console
     from conveyor.engine.run import execute
@@ -168,7 +170,6 @@ def _execute(
     event = the_plan.event
     data = data_dir(root)
     store = Store(data / "conveyor.db")
-    repo = repo_info(root)
     run_id = store.start_run(repo.full_name, event.name, event.ref, event.sha, data / "runs")
     run_dir = data / "runs" / str(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -191,7 +192,8 @@ def _execute(
         masker=masker,
         secrets=secrets,
         vars=variables,
-        inputs=inputs,
+        inputs_by_file={f: i.typed for f, i in inputs.items()},
+        event_inputs_by_file={f: i.strings for f, i in inputs.items()},
         remote_base_url=args.actions_url
         or os.environ.get("CONVEYOR_ACTIONS_URL")
         or "https://github.com",
@@ -210,6 +212,34 @@ def _execute(
         Path(args.report).write_text(json.dumps(data_out, indent=2) + "\n", encoding="utf-8")
     print_summary(report, console, the_plan.not_triggered)
     return 0 if report.conclusion in ("success", "skipped") else (130 if run.cancel.is_set() else 1)
+
+
+def _repo_info(root: Path) -> Any:
+    from conveyor.engine.context import repo_info
+
+    return repo_info(root)
+
+
+class _Background:
+    """Run ``fn(*args)`` on a thread; ``result()`` waits and re-raises its error."""
+
+    def __init__(self, fn: Any, *args: Any) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, args=(fn, args), daemon=True)
+        self._thread.start()
+
+    def _work(self, fn: Any, args: tuple[Any, ...]) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as e:
+            self._error = e
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _install_interrupt(run: Any) -> Any:

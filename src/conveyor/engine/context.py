@@ -7,7 +7,6 @@ GitHub's "Contexts" and "Default environment variables" pages.
 from __future__ import annotations
 
 import os
-import platform
 import re
 import subprocess
 from dataclasses import dataclass
@@ -129,12 +128,13 @@ def github_context(
 
 
 def runner_context(temp: Path, tool_cache: Path, debug: bool = False) -> dict[str, Any]:
-    machine = platform.machine().lower()
+    uname = os.uname()  # platform costs an import on every run
+    machine = uname.machine.lower()
     arch = {"x86_64": "X64", "amd64": "X64", "aarch64": "ARM64", "arm64": "ARM64"}.get(
         machine, machine.upper()
     )
     return {
-        "name": f"conveyor-{platform.node()}",
+        "name": f"conveyor-{uname.nodename}",
         "os": "Linux",
         "arch": arch,
         "temp": str(temp),

@@ -78,6 +78,9 @@ class JobRunner:
         self.summary: list[str] = []
         self.step_counts: dict[str, int] = {}
         self.timed_out = False
+        self.scripts = 0  # step scripts written, for unique names
+        self.command_paths: dict[str, Path] | None = None  # GITHUB_OUTPUT & co, made on first use
+        self.shells: dict[tuple[str | None, str], Any] = {}  # resolved shells by (name, PATH)
         job_dir = run.run_dir / "work" / spec.log_name
         self.executor = HostExecutor(job_dir, run.repo.name, run.tool_cache)
         self.paths = self.executor.paths
@@ -92,6 +95,10 @@ class JobRunner:
         self.job_env: dict[str, str] = {}
         self.defaults: dict[str, str] = {}
         self._base_env = {**run.base_env, **default_env(self.github, self.runner_ctx)}
+        # GITHUB_* and RUNNER_* defaults can't be overridden by a workflow's env
+        self._fixed_env = {
+            k: v for k, v in self._base_env.items() if k.startswith(("GITHUB_", "RUNNER_"))
+        }
 
     # -- contexts ---------------------------------------------------------------------------
 
@@ -165,15 +172,23 @@ class JobRunner:
     ) -> dict[str, str]:
         """The environment a step's process gets."""
         env = {**self._base_env, **self.job_env, **self.global_env, **step_env}
-        env.update(
-            {k: v for k, v in self._base_env.items() if k.startswith(("GITHUB_", "RUNNER_"))}
-        )
+        env.update(self._fixed_env)
         env["GITHUB_ACTION"] = str(self.github.get("action", ""))
         if extra:
             env.update(extra)
         if self.path_prepend:
             env["PATH"] = os.pathsep.join([*self.path_prepend, env.get("PATH", "")])
         return env
+
+    def process_path(self, step_env: dict[str, str]) -> str:
+        """PATH as the step's process will see it (see process_env)."""
+        base = (
+            step_env.get("PATH")
+            or self.global_env.get("PATH")
+            or self.job_env.get("PATH")
+            or self._base_env.get("PATH", "")
+        )
+        return os.pathsep.join([*self.path_prepend, base]) if self.path_prepend else base
 
     def next_action_id(self, base: str) -> str:
         """GitHub's generated step ids: __run, __run_2, __actions_checkout ..."""

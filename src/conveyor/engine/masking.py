@@ -12,12 +12,10 @@ touching ranges are merged, and each merged range becomes a single ``***``.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import re
 import threading
 from typing import Any
-from urllib.parse import quote
 
 __all__ = ["MASK", "Masker", "encoded_variations"]
 
@@ -52,6 +50,8 @@ def _json_escape(value: str) -> str:
 
 
 def _b64(data: bytes) -> str:
+    import base64
+
     return base64.b64encode(data).decode("ascii")
 
 
@@ -69,6 +69,8 @@ def encoded_variations(value: str) -> list[str]:
     # Uri.EscapeDataString keeps only RFC 3986 unreserved characters; on a lone surrogate
     # .NET throws and the encoder adds nothing.
     with contextlib.suppress(UnicodeEncodeError):
+        from urllib.parse import quote
+
         out.append(quote(value, safe="-_.~"))
     out.append(_XML_NEEDS_ESCAPE.sub(lambda m: _XML[m.group()], value))
     if len(value) > 8 and value.startswith('"') and value.endswith('"'):

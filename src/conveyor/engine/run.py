@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from conveyor.engine.concurrency import ConcurrencyGroups
@@ -24,17 +26,25 @@ def execute(plan: Plan, run: RunEnv) -> RunReport:
 
     def one(i: int, wplan: WorkflowPlan) -> None:
         wf = wplan.workflow
+        event, event_path, inputs = plan.event, run.event_path, run.inputs
+        if wf.path in run.inputs_by_file:
+            inputs = run.inputs_by_file[wf.path]
+            strings = run.event_inputs_by_file.get(wf.path, {})
+            event = replace(event, payload={**event.payload, "inputs": strings})
+            if len(plan.workflows) > 1:  # each workflow its own GITHUB_EVENT_PATH
+                event_path = run.run_dir / f"event-{i + 1}.json"
+            event_path.write_text(json.dumps(event.payload, indent=2), encoding="utf-8")
         github = github_context(
             run.repo,
-            plan.event,
+            event,
             workflow_name=wf.display_name,
             workflow_file=wf.path,
             run_id=run.run_id,
             run_number=run.run_number,
-            event_path=run.event_path,
+            event_path=event_path,
             token=run.secrets.get("GITHUB_TOKEN", ""),
         )
-        runner = WorkflowRunner(run, wplan, github=github, inputs=run.inputs, groups=groups)
+        runner = WorkflowRunner(run, wplan, github=github, inputs=inputs, groups=groups)
         results[i] = runner.execute()
 
     if len(plan.workflows) == 1:

@@ -31,6 +31,9 @@ class RunEnv:
     secrets: dict[str, str] = field(default_factory=dict)
     vars: dict[str, str] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
+    # workflow_dispatch: each workflow file's typed `inputs` and github.event.inputs strings
+    inputs_by_file: dict[str, dict[str, Any]] = field(default_factory=dict)
+    event_inputs_by_file: dict[str, dict[str, str]] = field(default_factory=dict)
     remote_base_url: str = "https://github.com"
     offline: bool = False  # never fetch remote actions; use the cache only
     cancel: CancelToken = field(default_factory=CancelToken)  # Ctrl-C

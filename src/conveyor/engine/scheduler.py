@@ -3,10 +3,10 @@ job-level continue-on-error, concurrency groups, reusable workflow calls."""
 
 from __future__ import annotations
 
+import queue
 import re
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,20 +60,7 @@ class WorkflowRunner:
         wf = self.plan.workflow
         report = WorkflowReport(name=wf.display_name, file=wf.path)
         start = time.monotonic()
-        pending = [k for level in self.plan.stages for k in level]
-        running: dict[Future[NodeResult], str] = {}
-        with ThreadPoolExecutor(max_workers=max(4, len(pending))) as pool:
-            while pending or running:
-                for key in list(pending):
-                    if all(n in self.results for n in self.plan.jobs[key].needs):
-                        pending.remove(key)
-                        running[pool.submit(self._run_node, self.plan.jobs[key])] = key
-                if not running:
-                    break
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    key = running.pop(fut)
-                    self.results[key] = fut.result()
+        self._run_dag([k for level in self.plan.stages for k in level])
         for key in self.plan.jobs:
             if key in self.results:
                 report.jobs.extend(self.results[key].reports)
@@ -92,6 +79,35 @@ class WorkflowRunner:
             report.conclusion = "success" if not self.cancel.is_set() else "cancelled"
         report.duration = time.monotonic() - start
         return report
+
+    def _run_dag(self, pending: list[str]) -> None:
+        """Start every job whose needs are done; a lone ready job runs on this thread."""
+        done: queue.SimpleQueue[tuple[str, NodeResult | BaseException]] = queue.SimpleQueue()
+        running = 0
+
+        def work(key: str) -> None:
+            try:
+                done.put((key, self._run_node(self.plan.jobs[key])))
+            except BaseException as e:  # re-raised on the scheduling thread
+                done.put((key, e))
+
+        while pending or running:
+            ready = [k for k in pending if all(n in self.results for n in self.plan.jobs[k].needs)]
+            for key in ready:
+                pending.remove(key)
+            if len(ready) == 1 and not running:
+                self.results[ready[0]] = self._run_node(self.plan.jobs[ready[0]])
+                continue
+            for key in ready:
+                threading.Thread(target=work, args=(key,), name=f"job-{key}", daemon=True).start()
+                running += 1
+            if not running:
+                break
+            key, result = done.get()
+            running -= 1
+            if isinstance(result, BaseException):
+                raise result
+            self.results[key] = result
 
     # -- one DAG node ---------------------------------------------------------------------
 

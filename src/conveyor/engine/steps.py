@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,24 +165,40 @@ def run_script(
     timeout: float | None,
     token: CancelToken,
 ) -> tuple[str, dict[str, str]]:
-    from conveyor.engine.shells import resolve_shell, script_contents
+    from conveyor.engine.shells import script_contents
 
     envctx = {**runner.env_context(scope), **env}
     script = runner.evaluate_str(step.run or "", scope, envctx)
     shell_name = step.shell or (None if scope.composite else runner.defaults.get("shell"))
     if step.shell:
         shell_name = runner.evaluate_str(step.shell, scope, envctx)
-    shell = resolve_shell(shell_name)
+    shell = _shell(runner, shell_name, env)
     wd_raw = step.working_directory
     if wd_raw is None and not scope.composite:
         wd_raw = runner.defaults.get("working-directory")
     cwd = runner.paths.workspace
     if wd_raw:
         cwd = cwd / runner.evaluate_str(wd_raw, scope, envctx)
-    path = runner.paths.temp / f"{uuid.uuid4()}{shell.extension}"
-    path.write_text(script_contents(script, shell), encoding="utf-8")
+    runner.scripts += 1
+    path = runner.paths.temp / f"step-{runner.scripts}{shell.extension}"
+    _write(path, script_contents(script, shell))
     result = exec_process(runner, shell.command(str(path)), cwd, env, timeout, token)
     return outcome_of(runner, result, timeout), result.outputs
+
+
+def _shell(runner: JobRunner, name: str | None, env: dict[str, str]) -> Any:
+    """The step's shell, looked up on the step's PATH (setup-* and GITHUB_PATH change it)."""
+    import shutil
+
+    from conveyor.engine.shells import resolve_shell
+
+    path = runner.process_path(env)
+    key = (name, path)
+    shell = runner.shells.get(key)
+    if shell is None:
+        shell = resolve_shell(name, which=lambda program: shutil.which(program, path=path))
+        runner.shells[key] = shell
+    return shell
 
 
 def outcome_of(runner: JobRunner, result: ProcessResult, timeout: float | None) -> str:
@@ -213,12 +229,7 @@ def exec_process(
     """Run one process of a step: files for env/output, commands on stdout, then read back."""
     from conveyor.engine.commands import CommandProcessor
 
-    files_dir = runner.paths.temp / "_runner_file_commands"
-    files_dir.mkdir(exist_ok=True)
-    tag = uuid.uuid4().hex
-    files = {kind: files_dir / f"{kind.lower()}_{tag}" for kind in _FILE_KINDS}
-    for f in files.values():
-        f.touch()
+    files = command_files(runner)
     extra = {k: str(v) for k, v in files.items()}
     if extra_env:
         extra.update(extra_env)
@@ -280,28 +291,65 @@ def _handle_command(runner: JobRunner, cmd: Any, result: ProcessResult, debug: b
         result.state[cmd.get("name") or ""] = cmd.message
 
 
+def command_files(runner: JobRunner) -> dict[str, Path]:
+    """The job's env/output files, made once: each process starts with them empty.
+
+    The runner makes new files per step; one set per job, emptied after each use, costs a
+    stat per file instead of five creations and deletions per step.
+    """
+    if runner.command_paths is None:
+        folder = runner.paths.temp / "_runner_file_commands"
+        folder.mkdir(exist_ok=True)
+        runner.command_paths = {
+            k: folder / f"{k.lower()}_{runner.spec.log_name}" for k in _FILE_KINDS
+        }
+        for path in runner.command_paths.values():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644))
+    return runner.command_paths
+
+
+def _write(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, text.encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
 def _read_files(runner: JobRunner, files: dict[str, Path], result: ProcessResult) -> None:
-    from conveyor.engine.envfiles import parse_env_file, parse_path_file
+    from conveyor.engine.envfiles import EnvFileError, parse_env_file, parse_path_file
 
     for kind, path in files.items():
         try:
-            size = path.stat().st_size
-        except OSError:
+            if os.stat(path).st_size == 0:
+                continue
+            with open(path, "r+b") as f:
+                text = f.read().decode("utf-8", "replace")
+                f.truncate(0)
+        except FileNotFoundError:  # a step deleted it: make it again for the next one
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o644))
             continue
-        if size == 0:
-            path.unlink(missing_ok=True)
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        path.unlink(missing_ok=True)
-        if kind == "GITHUB_OUTPUT":
-            result.outputs.update(parse_env_file(text))
-        elif kind == "GITHUB_STATE":
-            result.state.update(parse_env_file(text))
-        elif kind == "GITHUB_ENV":
-            for k, v in parse_env_file(text):
-                runner.global_env[k] = v
-        elif kind == "GITHUB_PATH":
+        if kind == "GITHUB_PATH":
             for p in parse_path_file(text):
                 runner.path_prepend.insert(0, p)
-        elif kind == "GITHUB_STEP_SUMMARY":
+            continue
+        if kind == "GITHUB_STEP_SUMMARY":
             runner.summary.append(text if text.endswith("\n") else text + "\n")
+            continue
+        try:
+            pairs = parse_env_file(text)
+        except EnvFileError as e:
+            # what was read before the bad line still applies, as in the runner
+            pairs = list(getattr(e, "pairs", []))
+            runner.out.info(
+                f"Error: Unable to process file command '{kind[7:].lower()}' successfully. {e}",
+                "31",
+            )
+            result.failed = True
+        if kind == "GITHUB_OUTPUT":
+            result.outputs.update(pairs)
+        elif kind == "GITHUB_STATE":
+            result.state.update(pairs)
+        elif kind == "GITHUB_ENV":
+            for k, v in pairs:
+                runner.global_env[k] = v

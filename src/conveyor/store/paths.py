@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -17,6 +16,8 @@ def data_dir(repo: Path) -> Path:
     if os.access(repo, os.W_OK):
         return local
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    import hashlib
+
     digest = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:16]
     return base / "conveyor" / digest
 

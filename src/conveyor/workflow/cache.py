@@ -54,6 +54,20 @@ def load_cached(path: Path, root: Path, cache_dir: Path | None) -> Workflow:
         with open(tmp, "wb") as f:
             pickle.dump((key, data, workflow), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, entry)
+        _prune(cache_dir)
     except OSError:
         pass  # a read-only cache only costs speed
     return workflow
+
+
+def _prune(cache_dir: Path, keep: int = 256) -> None:
+    """Entries of old Conveyor code or old file versions are never read again."""
+    entries = list(os.scandir(cache_dir))
+    if len(entries) <= keep:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime)
+    for e in entries[: len(entries) - keep // 2]:
+        try:
+            os.unlink(e.path)
+        except OSError:
+            pass

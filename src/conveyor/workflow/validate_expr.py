@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from conveyor.workflow.errors import Pos
+from conveyor.workflow.validate_contexts import SPECIAL_FUNCTIONS, Availability, availability
 from conveyor.workflow.validate_util import K_EXPR, Ctx, bad_type, is_scalar
 from conveyor.workflow.yamlload import Path
 
@@ -56,17 +57,129 @@ def find_expressions(text: str) -> tuple[list[tuple[int, str]], int | None]:
     return found, None
 
 
-def _parse(ctx: Ctx, pos: Pos, source: str, shown: str, parser: Parser | None) -> None:
+# A name an expression reads: (1-based column, is a function, name as written).
+Reference = tuple[int, bool, str]
+
+
+_REFERENCES: dict[str, tuple[Reference, ...]] = {}
+_REFERENCES_MAX = 16384
+
+
+def _references(source: str, tree: object) -> tuple[Reference, ...]:
+    """Every named value and special-function call of ``tree`` (the parse of the trimmed
+    ``source``), in the order GitHub's parser meets them. Cached per expression text,
+    so a workflow repeating one expression walks its tree once."""
+    hit = _REFERENCES.get(source)
+    if hit is None:
+        if len(_REFERENCES) >= _REFERENCES_MAX:
+            _REFERENCES.clear()
+        hit = _REFERENCES[source] = _walk(tree)
+    return hit
+
+
+def _walk(tree: object) -> tuple[Reference, ...]:
+    from conveyor.expr.ast import Call, NamedValue, children
+
+    found: list[Reference] = []
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, NamedValue):
+            found.append((node.column, False, node.name))
+        elif isinstance(node, Call) and node.name in SPECIAL_FUNCTIONS:
+            found.append((node.column, True, node.raw_name))
+        stack.extend(children(node))
+    found.sort()
+    return tuple(found)
+
+
+def _is_text(tree: object) -> bool:
+    """True for an expression that is nothing but a quoted string such as ``'text'``."""
+    from conveyor.expr.ast import Literal
+
+    return isinstance(tree, Literal) and isinstance(tree.value, str)
+
+
+def _check_availability(
+    ctx: Ctx, pos: Pos, source: str, tree: object, allowed: Availability
+) -> bool:
+    """Report the first name GitHub would not recognize here, as GitHub words it.
+    Returns False when an error was reported."""
+    for column, is_function, name in _references(source, tree):
+        lower = name.lower()
+        if is_function:
+            if lower in allowed.functions:
+                continue
+            what = "function"
+        elif lower in allowed.contexts:
+            continue
+        else:
+            what = "named-value"
+        if allowed.takes_expressions:
+            hint = f"available in {allowed.key}: {', '.join(_ordered(allowed))}"
+        else:
+            hint = f"{allowed.key} does not accept expressions"
+        ctx.error(
+            pos,
+            f"Unrecognized {what}: '{name}'. Located at position {column} within "
+            f"expression: {source} ({hint})",
+            K_EXPR,
+        )
+        return False
+    return True
+
+
+_CONTEXT_ORDER = (
+    "github",
+    "inputs",
+    "vars",
+    "needs",
+    "strategy",
+    "matrix",
+    "jobs",
+    "secrets",
+    "steps",
+    "job",
+    "runner",
+    "env",
+)
+_FUNCTION_NAMES = {
+    "always": "always()",
+    "cancelled": "cancelled()",
+    "failure": "failure()",
+    "success": "success()",
+    "hashfiles": "hashFiles()",
+}
+
+
+def _ordered(allowed: Availability) -> list[str]:
+    names = [c for c in _CONTEXT_ORDER if c in allowed.contexts]
+    return names + [_FUNCTION_NAMES[f] for f in _FUNCTION_NAMES if f in allowed.functions]
+
+
+def _parse(
+    ctx: Ctx,
+    pos: Pos,
+    source: str,
+    shown: str,
+    parser: Parser | None,
+    allowed: Availability | None = None,
+) -> object | None:
+    """Check one expression; returns its tree when it is valid, else None."""
     if not source.strip():
         ctx.error(pos, f'empty expression "{shown}"', K_EXPR)
-        return
+        return None
     if parser is None:
-        return
+        return None
     parse, error = parser
     try:
-        parse(source.strip())
+        tree = parse(source.strip())
     except error as exc:
         ctx.error(pos, f'invalid expression "{shown}": {exc}', K_EXPR)
+        return None
+    if allowed is not None and not _check_availability(ctx, pos, source.strip(), tree, allowed):
+        return None
+    return tree
 
 
 class _Locator:
@@ -92,11 +205,40 @@ class _Locator:
         return self.base
 
 
-def check_string_expressions(ctx: Ctx, path: Path, text: str, parser: Parser | None) -> None:
+def check_string_expressions(
+    ctx: Ctx,
+    path: Path,
+    text: str,
+    parser: Parser | None,
+    allowed: Availability | None = None,
+) -> None:
+    """Syntax of every ``${{ }}`` in ``text`` and, given ``allowed``, the contexts and
+    functions each one reads."""
     found, unclosed = find_expressions(text)
     locator = _Locator(ctx, path, text)
+    first: Pos | None = None
+    trees: list[object] = []
     for offset, inner in found:
-        _parse(ctx, locator.find(text, offset), inner, "${{" + inner + "}}", parser)
+        pos = locator.find(text, offset)
+        first = first or pos
+        tree = _parse(ctx, pos, inner, "${{" + inner + "}}", parser, allowed)
+        if tree is not None:
+            trees.append(tree)
+    if (
+        first is not None
+        and allowed is not None
+        and not allowed.takes_expressions
+        and unclosed is None
+        and len(trees) == len(found)  # GitHub reports this only when each one parsed
+        # and keeps a value that is only a quoted string, ${{ 'text' }}, as text.
+        and not (len(trees) == 1 and len(found[0][1]) + 5 == len(text) and _is_text(trees[0]))
+    ):
+        ctx.error(
+            first,
+            "A template expression is not allowed in this context "
+            f"({allowed.key} does not accept expressions)",
+            K_EXPR,
+        )
     if unclosed is not None:
         snippet = text[unclosed : unclosed + 30].split("\n", 1)[0]
         ctx.error(
@@ -114,7 +256,7 @@ def check_all_expressions(ctx: Ctx, value: Any, path: Path = ()) -> None:
         here, item = stack.pop()
         if isinstance(item, str):
             if "${{" in item:
-                check_string_expressions(ctx, here, item, parser)
+                check_string_expressions(ctx, here, item, parser, availability(here))
         elif isinstance(item, dict):
             stack.extend(((*here, k), v) for k, v in item.items())
         elif isinstance(item, list):
@@ -127,4 +269,4 @@ def check_if(ctx: Ctx, path: Path, value: Any) -> None:
         bad_type(ctx, path, value, "a condition such as github.ref == 'refs/heads/main'")
         return
     if isinstance(value, str) and "${{" not in value:
-        _parse(ctx, ctx.at_value(path), value, value, expr_parser())
+        _parse(ctx, ctx.at_value(path), value, value, expr_parser(), availability(path))
