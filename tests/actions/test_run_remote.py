@@ -135,7 +135,9 @@ def test_offline_uses_cache_and_fails_clearly_when_missing(
     project.workflow(uses_workflow("acme/echo@v9", "x"))
     missing = project.run("--actions-url", server.url, "--offline")
     assert missing.code == 1
-    assert missing.step("build", "remote")["outcome"] == "failure"
+    # GitHub resolves actions when it sets the job up: the job fails before any step runs
+    assert missing.step("build", "remote")["outcome"] == "skipped"
+    assert missing.report["workflows"][0]["jobs"][0]["conclusion"] == "failure"
     logs = missing.logs
     assert "acme/echo@v9" in logs
     assert "--offline" in logs
@@ -148,7 +150,7 @@ def test_unfetchable_action_names_action_url_and_how_to_vendor(
     project.workflow(uses_workflow("acme/nowhere@v1"))
     r = project.run("--actions-url", server.url)
     assert r.code == 1
-    assert r.step("build", "remote")["outcome"] == "failure"
+    assert r.step("build", "remote")["outcome"] == "skipped"  # the job failed at set-up
     logs = r.logs
     assert "acme/nowhere@v1" in logs
     assert f"{server.url}/acme/nowhere" in logs
@@ -275,6 +277,33 @@ jobs:
     assert logs.index("pre ran") < logs.index("main ran")
     assert logs.index("main-steps-done fast") < logs.index("post ran")
     assert r.step("build", "Post JS")["conclusion"] == "success"
+
+
+@needs_node
+def test_remote_javascript_pre_runs_when_the_job_is_set_up(
+    project: Project, server: ActionServer
+) -> None:
+    # actions/runner JobExtension: a repository action's pre runs before the first step
+    server.publish("acme/js", REMOTE_JS, tags=("v1",))
+    project.workflow(
+        """
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "first-step-ran"
+      - id: js
+        name: JS
+        uses: acme/js@v1
+"""
+    )
+    r = project.run("--actions-url", server.url)
+    assert r.code == 0, r.text()
+    logs = r.logs
+    assert logs.index("pre ran mode=normal") < logs.index("first-step-ran")
+    assert logs.index("first-step-ran") < logs.index("main ran state=p1")
+    assert r.step("build", "Pre JS")["conclusion"] == "success"
 
 
 @needs_node

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -35,26 +36,40 @@ def valid(text: str) -> None:
     assert found == [], [str(e) for e in found]
 
 
-def step(key_lines: str) -> str:
-    """A one-job workflow whose only step carries ``key_lines`` (8-space indented)."""
+HEAD = "on: push\njobs:\n  a:\n"
+
+
+def step(lines: str) -> str:
+    """A one-job workflow whose only step has the keys in ``lines`` (plus ``run: echo``
+    unless it has ``run`` or ``uses``)."""
+    body = textwrap.dedent(lines)
+    if not re.search(r"^(run|uses):", body, re.M):
+        body = "run: echo\n" + body
+    first, _, rest = body.partition("\n")
     return (
-        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n"
-        + textwrap.indent(textwrap.dedent(key_lines), " " * 8)
+        HEAD
+        + "    runs-on: ubuntu-latest\n    steps:\n      - "
+        + first
+        + "\n"
+        + textwrap.indent(rest, " " * 8)
     )
 
 
-def job(key_lines: str) -> str:
-    """A one-job workflow whose job carries ``key_lines`` (4-space indented)."""
-    return (
-        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n"
-        + textwrap.indent(textwrap.dedent(key_lines), " " * 4)
-    )
+def job(lines: str) -> str:
+    """A one-job workflow whose job has the keys in ``lines`` (plus ``runs-on`` and
+    ``steps`` unless given)."""
+    body = textwrap.dedent(lines)
+    if not re.search(r"^runs-on:", body, re.M):
+        body = "runs-on: ubuntu-latest\n" + body
+    if not re.search(r"^steps:", body, re.M):
+        body += "steps:\n  - run: echo\n"
+    return HEAD + textwrap.indent(body, " " * 4)
 
 
 # -- the reported error ----------------------------------------------------------------
 
 
-def test_secrets_in_bare_step_if_is_rejected_with_githubs_wording():
+def test_secrets_in_bare_step_if_is_rejected_with_githubs_wording() -> None:
     err = only(step("if: secrets.TOKEN != ''\n"))
     assert err.pos == Pos(F, 7, 13)
     assert err.kind == "expression"
@@ -67,20 +82,20 @@ def test_secrets_in_bare_step_if_is_rejected_with_githubs_wording():
     assert str(err).endswith("[expression]")
 
 
-def test_secrets_in_wrapped_step_if_points_at_the_expression():
+def test_secrets_in_wrapped_step_if_points_at_the_expression() -> None:
     err = only(step("if: ${{ github.event_name == 'push' && secrets.TOKEN }}\n"))
     assert err.pos == Pos(F, 7, 13)
-    assert "Unrecognized named-value: 'secrets'. Located at position 40 " in err.message
+    assert "Unrecognized named-value: 'secrets'. Located at position 32 " in err.message
 
 
-def test_position_is_within_the_trimmed_expression():
+def test_position_is_within_the_trimmed_expression() -> None:
     err = only(step("if: '   !secrets.X'\n"))
     assert "Located at position 2 within expression: !secrets.X" in err.message
 
 
-def test_matrix_in_job_if_is_rejected():
+def test_matrix_in_job_if_is_rejected() -> None:
     err = only(job("if: matrix.os == 'linux'\nstrategy:\n  matrix:\n    os: [linux]\n"))
-    assert err.pos == Pos(F, 7, 9)
+    assert err.pos == Pos(F, 5, 9)
     assert "Unrecognized named-value: 'matrix'" in err.message
     assert "available in jobs.<job_id>.if: github, inputs, vars, needs" in err.message
 
@@ -104,7 +119,7 @@ def test_matrix_in_job_if_is_rejected():
         ("name: ${{ foo.bar }}\n", "foo"),
     ],
 )
-def test_job_level_context_rejected(lines: str, name: str):
+def test_job_level_context_rejected(lines: str, name: str) -> None:
     err = only(job(lines))
     assert f"Unrecognized named-value: '{name}'." in err.message
 
@@ -119,7 +134,7 @@ def test_job_level_context_rejected(lines: str, name: str):
         ("name: ${{ success() }}\n", "success"),
     ],
 )
-def test_job_level_special_function_rejected(lines: str, name: str):
+def test_job_level_special_function_rejected(lines: str, name: str) -> None:
     err = only(job(lines))
     assert f"Unrecognized function: '{name}'. Located at position" in err.message
 
@@ -136,24 +151,27 @@ def test_job_level_special_function_rejected(lines: str, name: str):
         ("if: SECRETS.x\n", "Unrecognized named-value: 'SECRETS'."),
     ],
 )
-def test_step_level_rejections(lines: str, message: str):
+def test_step_level_rejections(lines: str, message: str) -> None:
     text = step(lines)
     if "with:" in lines:
         text = text.replace("- run: echo", "- uses: actions/checkout@v4")
     assert message in only(text).message
 
 
-def test_workflow_level_rejections():
-    err = only("on: push\nenv:\n  A: ${{ matrix.x }}\n" + job(""))
+def test_workflow_level_rejections() -> None:
+    jobs = job("")[len("on: push\n") :]
+    err = only("on: push\nenv:\n  A: ${{ matrix.x }}\n" + jobs)
     assert err.pos == Pos(F, 3, 6)
     assert "Unrecognized named-value: 'matrix'" in err.message
-    err = only("on: push\nrun-name: ${{ secrets.X }}\n" + job("").split("\n", 1)[1])
+    err = only("on: push\nrun-name: ${{ secrets.X }}\n" + jobs)
     assert "Unrecognized named-value: 'secrets'" in err.message
-    err = only("on: push\nconcurrency:\n  group: ${{ needs.a }}\n" + job("").split("\n", 1)[1])
+    err = only("on: push\nconcurrency:\n  group: ${{ needs.a }}\n" + jobs)
     assert "Unrecognized named-value: 'needs'" in err.message
+    err = only("on: push\nenv:\n  A: ${{ env.B }}\n" + jobs)
+    assert "Unrecognized named-value: 'env'" in err.message
 
 
-def test_jobs_context_only_in_workflow_call_output_value():
+def test_jobs_context_only_in_workflow_call_output_value() -> None:
     text = """\
         on:
           workflow_call:
@@ -171,11 +189,11 @@ def test_jobs_context_only_in_workflow_call_output_value():
               - run: echo
         """
     err = only(text)
-    assert err.pos == Pos(F, 6, 26)
+    assert err.pos == Pos(F, 6, 18)
     assert "Unrecognized named-value: 'jobs'" in err.message
 
 
-def test_one_error_per_expression_each_expression_reported():
+def test_one_error_per_expression_each_expression_reported() -> None:
     found = errors(step("run: echo ${{ jobs.a }} ${{ secrets.OK }} ${{ foo || bar }}\n"))
     assert [e.message.split(".")[0] for e in found] == [
         "Unrecognized named-value: 'jobs'",
@@ -184,14 +202,17 @@ def test_one_error_per_expression_each_expression_reported():
     assert [e.pos.col for e in found if e.pos] == [19, 51]
 
 
-def test_error_in_block_scalar_points_at_its_line():
-    text = step("run: |\n  echo ${{ github.sha }}\n  echo ${{ steps.a.outputs.b }}\n  echo ${{ success() }}\n")
+def test_error_in_block_scalar_points_at_its_line() -> None:
+    text = step(
+        "run: |\n  echo ${{ github.sha }}\n  echo ${{ steps.a.outputs.b }}\n"
+        "  echo ${{ success() }}\n"
+    )
     err = only(text)
-    assert err.pos == Pos(F, 10, 16)
+    assert err.pos == Pos(F, 9, 16)
     assert "Unrecognized function: 'success'" in err.message
 
 
-def test_syntax_errors_are_not_also_reported_as_context_errors():
+def test_syntax_errors_are_not_also_reported_as_context_errors() -> None:
     err = only(step("if: secrets.X ==\n"))
     assert err.message.startswith('invalid expression "secrets.X =="')
 
@@ -199,7 +220,7 @@ def test_syntax_errors_are_not_also_reported_as_context_errors():
 # -- keys that take no expressions --------------------------------------------------------
 
 
-def test_step_shell_takes_no_contexts():
+def test_step_shell_takes_no_contexts() -> None:
     err = only(step("shell: ${{ matrix.shell }}\n"))
     assert err.pos == Pos(F, 7, 16)
     assert err.message.startswith(
@@ -208,18 +229,18 @@ def test_step_shell_takes_no_contexts():
     )
 
 
-def test_expression_without_contexts_is_not_allowed_where_none_are():
+def test_expression_without_contexts_is_not_allowed_where_none_are() -> None:
     err = only(step("shell: ${{ format('ba{0}', 'sh') }}\n"))
     assert err.message.startswith("A template expression is not allowed in this context")
     err = only(step("shell: b${{ 'ash' }}\n"))
     assert err.message.startswith("A template expression is not allowed in this context")
     err = only("name: ${{ github.workflow }}\n" + job(""))
     assert "Unrecognized named-value: 'github'" in err.message
-    err = only("on: push\ndefaults:\n  run:\n    working-directory: ${{ 1 }}\n" + job("")[9:])
+    err = only("defaults:\n  run:\n    working-directory: ${{ 1 }}\n" + job(""))
     assert err.message.startswith("A template expression is not allowed in this context")
 
 
-def test_quoted_string_expression_is_text_where_expressions_are_not_allowed():
+def test_quoted_string_expression_is_text_where_expressions_are_not_allowed() -> None:
     valid(step("shell: ${{ 'bash' }}\n"))
     valid("name: ${{ 'CI' }}\n" + job(""))
 
@@ -354,16 +375,14 @@ REAL_WORLD = """\
     """
 
 
-def test_real_world_workflow_is_valid():
+def test_real_world_workflow_is_valid() -> None:
     text = REAL_WORLD.replace("Secret_thing == null || true", "github.x == null || true")
     valid(text)
 
 
-def test_unknown_name_in_otherwise_valid_workflow_is_the_only_error():
+def test_unknown_name_in_otherwise_valid_workflow_is_the_only_error() -> None:
     found = errors(REAL_WORLD)
-    assert [e.message.split(".")[0] for e in found] == [
-        "Unrecognized named-value: 'Secret_thing'"
-    ]
+    assert [e.message.split(".")[0] for e in found] == ["Unrecognized named-value: 'Secret_thing'"]
 
 
 @pytest.mark.parametrize(
@@ -379,7 +398,7 @@ def test_unknown_name_in_otherwise_valid_workflow_is_the_only_error():
         "concurrency: ${{ github.event.pull_request.number }}-${{ strategy.job-index }}\n",
     ],
 )
-def test_valid_job_level_uses(lines: str):
+def test_valid_job_level_uses(lines: str) -> None:
     valid(job(lines))
 
 
@@ -394,7 +413,7 @@ def test_valid_job_level_uses(lines: str):
         "timeout-minutes: ${{ fromJSON(env.T) }}\n",
     ],
 )
-def test_valid_step_level_uses(lines: str):
+def test_valid_step_level_uses(lines: str) -> None:
     valid(step(lines))
 
 
@@ -410,14 +429,20 @@ def test_valid_step_level_uses(lines: str):
         (("jobs", "a", "strategy", "matrix", "include", 0, "x"), "jobs.<job_id>.strategy"),
         (("jobs", "a", "services", "db", "env", "X"), "jobs.<job_id>.services.<service_id>.env"),
         (("jobs", "a", "services", "db", "ports", 0), "jobs.<job_id>.services"),
-        (("jobs", "a", "container", "credentials", "password"), "jobs.<job_id>.container.credentials"),
+        (
+            ("jobs", "a", "container", "credentials", "password"),
+            "jobs.<job_id>.container.credentials",
+        ),
         (("jobs", "name", "name"), "jobs.<job_id>.name"),  # a job called "name"
-        (("on", "workflow_call", "outputs", "o", "value"), "on.workflow_call.outputs.<output_id>.value"),
+        (
+            ("on", "workflow_call", "outputs", "o", "value"),
+            "on.workflow_call.outputs.<output_id>.value",
+        ),
         (("env", "A"), "env"),
         (("concurrency", "group"), "concurrency"),
     ],
 )
-def test_availability_lookup(path: tuple[str | int, ...], key: str):
+def test_availability_lookup(path: tuple[str | int, ...], key: str) -> None:
     row = availability(path)
     assert row is not None
     assert row.key == key
@@ -436,11 +461,11 @@ def test_availability_lookup(path: tuple[str | int, ...], key: str):
         ("jobs", "a", "unknown-key"),
     ],
 )
-def test_paths_left_to_other_checks(path: tuple[str | int, ...]):
+def test_paths_left_to_other_checks(path: tuple[str | int, ...]) -> None:
     assert availability(path) is None
 
 
-def test_table_rows():
+def test_table_rows() -> None:
     rows = {key.replace("[*]", ""): (contexts, functions) for key, contexts, functions in TABLE}
     # every row that takes expressions allows github, inputs and vars
     for contexts, _ in rows.values():
@@ -465,7 +490,7 @@ def test_table_rows():
 # -- scale ----------------------------------------------------------------------------------
 
 
-def test_each_distinct_expression_is_walked_once(monkeypatch: pytest.MonkeyPatch):
+def test_each_distinct_expression_is_walked_once(monkeypatch: pytest.MonkeyPatch) -> None:
     walked: list[object] = []
     real_walk = validate_expr._walk
 

@@ -69,7 +69,7 @@ def run_node(
         "GITHUB_ACTION_REPOSITORY": f"{ref.owner}/{ref.repo}" if ref.owner else "",
         "GITHUB_ACTION_REF": ref.ref,
     }
-    state: dict[str, str] = {}
+    state: dict[str, str] = dict(runner.pre_state.get(step.index, {}))
 
     def node_run(script: str, tok: CancelToken, limit: float | None) -> ProcessResult:
         res = exec_process(
@@ -85,6 +85,8 @@ def run_node(
         return res
 
     pre = runs.get("pre")
+    if step.index in runner.pre_state and scope is runner.root_scope:
+        pre = None  # ran when the job was set up (run_pre)
     if pre and ref.kind == "local":
         # ActionRunner.cs: the pre step of a local action would run before the checkout
         runner.out.info(
@@ -110,3 +112,55 @@ def run_node(
 
         runner.post_steps.append(PostStep(name, str(runs.get("post-if") or "always()"), run_post))
     return outcome_of(runner, result, timeout), result.outputs
+
+
+def run_pre(
+    runner: JobRunner,
+    manifest: Manifest,
+    action_dir: Path,
+    ref: ActionRef,
+    step: Step,
+    scope: Scope,
+) -> None:
+    """A remote JavaScript action's ``pre``, as a "Pre <step>" step at job start."""
+    import time
+
+    from conveyor.actions.runner import action_inputs, which_in
+    from conveyor.engine.steps import condition_holds, exec_process, outcome_of
+
+    runner.pre_state[step.index] = {}
+    if not condition_holds(runner, str(manifest.runs.get("pre-if") or "always()"), scope):
+        return
+    name = f"Pre {runner.step_name(step, scope)}"
+    started = time.monotonic()
+    runner.out.step_started()
+    runner.out.info(f"⭐ {name}", "1")
+    inputs = action_inputs(runner, manifest.inputs, step, scope, ref.raw)
+    env = runner.evaluate_env(step.env, scope, runner.env_context(scope))
+    node = which_in(runner, env, "node")
+    outcome: Conclusion = "failure"
+    if node is None:
+        runner.out.info(f"Error: '{ref.raw}' needs 'node' on PATH", "31")
+    else:
+        action_env = {
+            **env,
+            **input_env(inputs),
+            "GITHUB_ACTION_PATH": str(action_dir),
+            "GITHUB_ACTION_REPOSITORY": f"{ref.owner}/{ref.repo}",
+            "GITHUB_ACTION_REF": ref.ref,
+        }
+        res = exec_process(
+            runner,
+            [node, str(action_dir / str(manifest.runs["pre"]))],
+            runner.paths.workspace,
+            action_env,
+            None,
+            runner.cancel,
+        )
+        runner.pre_state[step.index] = dict(res.state)
+        outcome = cast(Conclusion, outcome_of(runner, res, None))
+    rep = StepReport(id=None, name=name, outcome=outcome, conclusion=outcome)
+    rep.duration = time.monotonic() - started
+    runner.report.steps.append(rep)
+    if outcome == "failure":
+        scope.status = "failure"

@@ -52,22 +52,7 @@ def run_action(
         module = lookup(ref)
         if module is not None:
             return run_builtin(runner, module, ref, step, scope, env, token)
-        from conveyor.actions.remote import FetchError, fetch_repo
-
-        run = runner.run
-        try:
-            root = fetch_repo(
-                run.actions_dir,
-                run.remote_base_url,
-                ref.owner,
-                ref.repo,
-                ref.ref,
-                offline=run.offline,
-                warn=lambda message: runner.out.info(message, "33"),
-            )
-        except FetchError as e:
-            raise _fail(str(e)) from None
-        action_dir = root / ref.path if ref.path else root
+        action_dir = remote_action_dir(runner, ref)
     else:
         action_dir = runner.paths.workspace / ref.path
     try:
@@ -91,6 +76,50 @@ def run_action(
         f"'{ref.raw}': runs.using '{manifest.runs.get('using')}' is not supported, use "
         "'composite', 'docker', 'node12', 'node16', 'node20' or 'node24' instead"
     )
+
+
+def remote_action_dir(runner: JobRunner, ref: ActionRef) -> Path:
+    """The directory of a remote action, fetched (or taken from the cache) by commit."""
+    from conveyor.actions.remote import FetchError, fetch_repo
+
+    run = runner.run
+    try:
+        root = fetch_repo(
+            run.actions_dir,
+            run.remote_base_url,
+            ref.owner,
+            ref.repo,
+            ref.ref,
+            offline=run.offline,
+            warn=lambda message: runner.out.info(message, "33"),
+        )
+    except FetchError as e:
+        raise _fail(str(e)) from None
+    return root / ref.path if ref.path else root
+
+
+def run_pre_steps(runner: JobRunner, scope: Scope) -> None:
+    """Set up the job's remote actions as the runner does before step 1: fetch each one
+    (a missing action fails the job here) and run the ``pre`` of JavaScript actions."""
+    from conveyor.actions.builtin import lookup
+    from conveyor.actions.node import NODE_RUNTIMES, run_pre
+
+    for step in runner.job.steps:
+        if not step.uses:
+            continue
+        try:
+            ref = parse_uses(step.uses)
+        except ValueError:
+            continue  # reported when the step runs
+        if ref.kind != "remote" or lookup(ref) is not None:
+            continue
+        action_dir = remote_action_dir(runner, ref)
+        try:
+            manifest = load_manifest(action_dir, ref.raw)
+        except ManifestError:
+            continue  # reported when the step runs
+        if manifest.using in NODE_RUNTIMES and manifest.runs.get("pre"):
+            run_pre(runner, manifest, action_dir, ref, step, scope)
 
 
 def action_inputs(

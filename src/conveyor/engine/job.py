@@ -81,6 +81,8 @@ class JobRunner:
         self.scripts = 0  # step scripts written, for unique names
         self.command_paths: dict[str, Path] | None = None  # GITHUB_OUTPUT & co, made on first use
         self.shells: dict[tuple[str | None, str], Any] = {}  # resolved shells by (name, PATH)
+        self.pre_state: dict[int, dict[str, str]] = {}  # pre steps run at job start, by step
+        self.root_scope: Scope | None = None
         job_dir = run.run_dir / "work" / spec.log_name
         self.executor = HostExecutor(job_dir, run.repo.name, run.tool_cache)
         self.paths = self.executor.paths
@@ -211,13 +213,24 @@ class JobRunner:
             self.executor.prepare()
             defaults = {**self.spec.workflow.defaults_run, **self.job.defaults_run}
             self.defaults = defaults
+            from conveyor.actions.runner import run_pre_steps
+
+            self.root_scope = scope
+            run_pre_steps(self, scope)
             run_steps(self, self.job.steps, scope, self.report.steps)
             self._run_post_steps(scope)
             self.report.outputs = self._job_outputs(scope)
         except StepFailed as e:
+            # the job failed while being set up: its steps never ran, as on GitHub
             self.out.info(f"Error: {e}", "31")
             self.report.error = self.run.masker.mask(str(e))
             scope.status = "failure"
+            if not any(
+                s.id is not None or not s.name.startswith("Pre ") for s in self.report.steps
+            ):
+                self.report.steps.extend(
+                    StepReport(id=st.id, name=self.step_name(st, scope)) for st in self.job.steps
+                )
         finally:
             if timer is not None:
                 WATCHDOG.cancel(timer)

@@ -14,6 +14,7 @@ a deleted branch): path filters then let the workflow run.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,7 +259,8 @@ def _ref_and_sha(name: str, payload: dict[str, Any], repo: Path) -> tuple[str, s
             return f"refs/heads/{base}", str(merge_sha or sha_of(f"refs/heads/{base}"))
         head_sha = _dig(pr, "head", "sha")
         head_ref = str(_dig(pr, "head", "ref") or "HEAD")
-        return f"refs/pull/{number}/merge", str(head_sha or sha_of(head_ref, "HEAD"))
+        head = str(head_sha or sha_of(head_ref, "HEAD"))
+        return f"refs/pull/{number}/merge", _pr_merge_commit(repo, pr, head) or head
     if name == "pull_request_target":
         # github.com: runs in the context of the default branch
         return default, sha_of(default)
@@ -285,6 +287,62 @@ def _ref_and_sha(name: str, payload: dict[str, Any], repo: Path) -> tuple[str, s
         if mg.get("head_ref"):
             return str(mg["head_ref"]), str(mg.get("head_sha") or sha_of(str(mg["head_ref"])))
     return default, sha_of(default)
+
+
+def _pr_merge_commit(repo: Path, pr: dict[str, Any], head: str) -> str | None:
+    """The pull request's test merge commit (GITHUB_SHA: "Last merge commit on the
+    GITHUB_REF branch", refs/pull/N/merge): ``merge_commit_sha`` when the payload has a
+    local one, else head merged into the base, written as a deterministic commit object
+    (no ref is changed). ``None`` when there is no base, or the merge conflicts."""
+    given = _resolve(repo, str(_dig(pr, "merge_commit_sha") or ""))
+    if given:
+        return given
+    head_sha = _resolve(repo, head)
+    base = _resolve(repo, str(_dig(pr, "base", "sha") or "")) or _resolve(
+        repo, f"refs/heads/{_dig(pr, 'base', 'ref') or ''}"
+    )
+    if not head_sha or not base or base == head_sha:
+        return None
+    out = _git(repo, "merge-tree", "--write-tree", "--no-messages", base, head_sha)
+    tree = (out or "").split("\n", 1)[0].strip()
+    if len(tree) != 40:
+        return None
+    date = (_git(repo, "show", "-s", "--format=%cI", head_sha) or "").strip()
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "GitHub",
+        "GIT_AUTHOR_EMAIL": "noreply@github.com",
+        "GIT_COMMITTER_NAME": "GitHub",
+        "GIT_COMMITTER_EMAIL": "noreply@github.com",
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+    }
+    try:
+        proc = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(repo),
+                "-c",
+                "commit.gpgsign=false",
+                "commit-tree",
+                tree,
+                "-p",
+                base,
+                "-p",
+                head_sha,
+                "-m",
+                f"Merge {head_sha} into {base}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+    except OSError:
+        return None
+    sha = proc.stdout.strip()
+    return sha if proc.returncode == 0 and len(sha) == 40 else None
 
 
 def load_event(name: str, repo: Path, eventpath: Path | None) -> Event:

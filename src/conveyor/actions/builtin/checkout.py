@@ -124,15 +124,22 @@ def _local(call: ActionCall, target: Path, ref: str, depth: int) -> tuple[str, s
         raise ActionFailed(f"{root} is not a git repository with at least one commit")
     head, head_name, objects, shallow = info
     objects_dir = (root / objects).resolve()
+    event_commit = "" if ref else _event_commit(call, root, head)
     if ref:
         commit, symbolic = _resolve_local_ref(root, ref)
+    elif event_commit:
+        # checkout's README: "When checking out the repository that triggered a workflow,
+        # this defaults to the reference or SHA for that event": an event (--eventpath)
+        # whose github.sha is not the local HEAD gets exactly that commit.
+        event_ref = str(call.github.get("ref", "") or "")
+        commit, symbolic = event_commit, (event_ref if event_ref.startswith("refs/heads/") else "")
     else:
         commit, symbolic = head, (head_name if head_name.startswith("refs/heads/") else "")
     _init_shared(target, root, objects_dir)
     branch = symbolic[len("refs/heads/") :] if symbolic.startswith("refs/heads/") else ""
     _set_head(target, commit, branch)
     _set_history(target, root, root / shallow, commit, depth, call.bool_input("fetch-tags"))
-    if ref:
+    if ref or event_commit:
         git("reset", "--hard", "-q", commit, cwd=target)
     else:
         _copy_worktree(root, target)
@@ -143,6 +150,15 @@ def _local(call: ActionCall, target: Path, ref: str, depth: int) -> tuple[str, s
         out_ref = str(call.github.get("ref", "") or "") or symbolic
     call.log(f"Checked out {out_ref or commit} ({commit}) into {target}")
     return commit, out_ref
+
+
+def _event_commit(call: ActionCall, root: Path, head: str) -> str:
+    """github.sha when it names a local commit other than HEAD, else ``""``."""
+    sha = str(call.github.get("sha", "") or "")
+    if not _SHA.match(sha) or sha.lower() == head.lower():
+        return ""
+    found = git("rev-parse", "--verify", "-q", f"{sha}^{{commit}}", cwd=root, check=False)
+    return found.strip() if _SHA.match(found.strip()) else ""
 
 
 def _resolve_local_ref(root: Path, ref: str) -> tuple[str, str]:
