@@ -65,6 +65,17 @@ class StepFailed(Exception):
     """A step failed before or outside its process (bad expression, missing action...)."""
 
 
+def plain(value: Any) -> bool:
+    """No ``${{`` anywhere in it: nothing to evaluate (and no need to import conveyor.expr)."""
+    if isinstance(value, str):
+        return "${{" not in value
+    if isinstance(value, dict):
+        return all(plain(k) and plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(plain(v) for v in value)
+    return True
+
+
 class JobRunner:
     def __init__(self, run: RunEnv, spec: JobSpec) -> None:
         self.run = run
@@ -142,16 +153,19 @@ class JobRunner:
         )
 
     def evaluate(self, value: Any, scope: Scope, env: dict[str, str] | None = None) -> Any:
-        from conveyor.expr import contains_expression, evaluate_value
-
-        if isinstance(value, str) and not contains_expression(value):
+        if plain(value):
             return value
+        from conveyor.expr import evaluate_value
+
         return evaluate_value(value, self.eval_ctx(scope, env))
 
     def evaluate_str(self, value: Any, scope: Scope, env: dict[str, str] | None = None) -> str:
+        value = self.evaluate(value, scope, env)
+        if isinstance(value, str):
+            return value
         from conveyor.expr import to_string
 
-        return to_string(self.evaluate(value, scope, env))
+        return to_string(value)
 
     def evaluate_env(
         self, raw: dict[str, Any], scope: Scope, base: dict[str, str]
@@ -161,12 +175,9 @@ class JobRunner:
         Values do not see their siblings: the runner evaluates the whole block, then merges
         it into the env context (StepsRunner.cs, EvaluateStepEnvironment).
         """
-        from conveyor.expr import to_string
-
         result: dict[str, str] = {}
         for k, v in raw.items():
-            value = v if isinstance(v, str) else (to_string(v) if v is not None else "")
-            result[str(k)] = self.evaluate_str(value, scope, base)
+            result[str(k)] = "" if v is None else self.evaluate_str(v, scope, base)
         return result
 
     def process_env(

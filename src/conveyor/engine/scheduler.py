@@ -164,14 +164,19 @@ class WorkflowRunner:
         )
 
     def _run_node(self, pj: PlannedJob) -> NodeResult:
-        from conveyor.expr import ExprError, evaluate_condition
+        from conveyor.expr.errors import ExprError
 
         status = self._needs_status(pj)
         job = pj.job
-        try:
-            go = bool(evaluate_condition(job.if_ or "", self._eval_ctx(pj, status)))
-        except ExprError as e:
-            return self._failed_before_start(pj, f"jobs.{pj.key}.if: {e}")
+        if not job.if_ and status == "success":
+            go = True  # the implicit success(), without loading the expression engine
+        else:
+            from conveyor.expr import evaluate_condition
+
+            try:
+                go = bool(evaluate_condition(job.if_ or "", self._eval_ctx(pj, status)))
+            except ExprError as e:
+                return self._failed_before_start(pj, f"jobs.{pj.key}.if: {e}")
         if not go:
             rep = JobReport(id=pj.key, name=job.name or pj.key, conclusion="skipped")
             if status == "cancelled":
@@ -216,23 +221,29 @@ class WorkflowRunner:
         return raw
 
     def job_name(self, pj: PlannedJob, matrix: dict[str, Any] | None) -> str:
-        from conveyor.expr import evaluate_value, to_string
-        from conveyor.workflow.matrix import matrix_label
-
         raw = pj.job.name
         if raw and "${{" in raw:
+            from conveyor.expr import evaluate_value, to_string
+
             try:
                 return to_string(evaluate_value(raw, self._eval_ctx(pj, "success", matrix)))
             except Exception:
                 return raw
         base = raw or pj.key
-        return f"{base} ({matrix_label(matrix)})" if matrix else base
+        if not matrix:
+            return base
+        from conveyor.workflow.matrix import matrix_label
+
+        return f"{base} ({matrix_label(matrix)})"
 
     def _run_matrix(self, pj: PlannedJob, combos: list[dict[str, Any] | None]) -> NodeResult:
-        from conveyor.expr import truthy
-
         strategy = pj.job.strategy
-        fail_fast = truthy(self._strategy_flag(strategy.fail_fast if strategy else None, pj, True))
+        flag = self._strategy_flag(strategy.fail_fast if strategy else None, pj, True)
+        if not isinstance(flag, bool):
+            from conveyor.expr import truthy
+
+            flag = truthy(flag)
+        fail_fast = flag
         max_parallel = self._strategy_flag(strategy.max_parallel if strategy else None, pj, None)
         limit = int(max_parallel) if max_parallel not in (None, "") else len(combos)
         limit = max(1, min(limit, len(combos)))

@@ -30,10 +30,10 @@ class ProcessResult:
 
 
 def condition_holds(runner: JobRunner, condition: str | None, scope: Scope) -> bool:
-    from conveyor.expr import evaluate_condition
-
     if not condition and scope.status == "success" and not runner.cancel.is_set():
         return True  # the common case: no `if:` on a healthy job
+    from conveyor.expr import evaluate_condition
+
     return bool(evaluate_condition(condition or "", runner.eval_ctx(scope)))
 
 
@@ -46,7 +46,7 @@ def run_steps(
 
 
 def run_step(runner: JobRunner, step: Step, scope: Scope) -> StepReport:
-    from conveyor.expr import ExprError
+    from conveyor.expr.errors import ExprError
 
     if runner.cancel.is_set() and scope.status != "cancelled":
         scope.status = "cancelled"

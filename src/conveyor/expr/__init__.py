@@ -2,23 +2,47 @@
 
 Semantics follow GitHub's documentation and the reference implementation in
 actions/runner (``src/Sdk/Expressions``); see docs/ notes in each module.
+
+Names are loaded on first use (PEP 562): a run whose workflow holds no expression never
+pays for the parser, and ``conveyor.expr.errors`` can be imported alone.
 """
 
 from __future__ import annotations
 
-from conveyor.expr.ast import Node
-from conveyor.expr.coerce import to_string, truthy
-from conveyor.expr.context import STANDARD_CONTEXTS, EvalContext
-from conveyor.expr.errors import ExprError
-from conveyor.expr.evaluator import evaluate
-from conveyor.expr.functions import to_json
-from conveyor.expr.parser import parse, uses_status_function
-from conveyor.expr.template import (
-    contains_expression,
-    evaluate_condition,
-    evaluate_value,
-    interpolate,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conveyor.expr.ast import Node
+    from conveyor.expr.coerce import to_string, truthy
+    from conveyor.expr.context import STANDARD_CONTEXTS, EvalContext
+    from conveyor.expr.errors import ExprError
+    from conveyor.expr.evaluator import evaluate
+    from conveyor.expr.functions import to_json
+    from conveyor.expr.parser import parse, uses_status_function
+    from conveyor.expr.template import (
+        contains_expression,
+        evaluate_condition,
+        evaluate_value,
+        interpolate,
+    )
+
+_WHERE = {
+    "Node": "ast",
+    "to_string": "coerce",
+    "truthy": "coerce",
+    "STANDARD_CONTEXTS": "context",
+    "EvalContext": "context",
+    "ExprError": "errors",
+    "evaluate": "evaluator",
+    "to_json": "functions",
+    "parse": "parser",
+    "uses_status_function": "parser",
+    "contains_expression": "template",
+    "evaluate_condition": "template",
+    "evaluate_value": "template",
+    "interpolate": "template",
+}
 
 __all__ = [
     "STANDARD_CONTEXTS",
@@ -36,3 +60,12 @@ __all__ = [
     "truthy",
     "uses_status_function",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'conveyor.expr' has no attribute '{name}'")
+    value = getattr(import_module(f"conveyor.expr.{module}"), name)
+    globals()[name] = value
+    return value

@@ -41,6 +41,8 @@ class Event:
     head_ref: str = ""
     # internal: where the event came from, for messages
     source: str = field(default="default payload", repr=False, compare=False)
+    # a pull request whose head does not merge cleanly into its base
+    merge_conflict: bool = field(default=False, compare=False)
 
 
 def _git(repo: Path, *args: str, stdin: str | None = None) -> str | None:
@@ -259,8 +261,7 @@ def _ref_and_sha(name: str, payload: dict[str, Any], repo: Path) -> tuple[str, s
             return f"refs/heads/{base}", str(merge_sha or sha_of(f"refs/heads/{base}"))
         head_sha = _dig(pr, "head", "sha")
         head_ref = str(_dig(pr, "head", "ref") or "HEAD")
-        head = str(head_sha or sha_of(head_ref, "HEAD"))
-        return f"refs/pull/{number}/merge", _pr_merge_commit(repo, pr, head) or head
+        return f"refs/pull/{number}/merge", str(head_sha or sha_of(head_ref, "HEAD"))
     if name == "pull_request_target":
         # github.com: runs in the context of the default branch
         return default, sha_of(default)
@@ -289,11 +290,15 @@ def _ref_and_sha(name: str, payload: dict[str, Any], repo: Path) -> tuple[str, s
     return default, sha_of(default)
 
 
+CONFLICT = "conflict"
+
+
 def _pr_merge_commit(repo: Path, pr: dict[str, Any], head: str) -> str | None:
     """The pull request's test merge commit (GITHUB_SHA: "Last merge commit on the
     GITHUB_REF branch", refs/pull/N/merge): ``merge_commit_sha`` when the payload has a
     local one, else head merged into the base, written as a deterministic commit object
-    (no ref is changed). ``None`` when there is no base, or the merge conflicts."""
+    (no ref is changed). ``None`` when there is no base; ``CONFLICT`` when the merge
+    conflicts."""
     given = _resolve(repo, str(_dig(pr, "merge_commit_sha") or ""))
     if given:
         return given
@@ -303,9 +308,19 @@ def _pr_merge_commit(repo: Path, pr: dict[str, Any], head: str) -> str | None:
     )
     if not head_sha or not base or base == head_sha:
         return None
-    out = _git(repo, "merge-tree", "--write-tree", "--no-messages", base, head_sha)
-    tree = (out or "").split("\n", 1)[0].strip()
-    if len(tree) != 40:
+    try:
+        merged = subprocess.run(
+            ["git", "-C", str(repo), "merge-tree", "--write-tree", "--no-messages", base, head_sha],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    tree = merged.stdout.split("\n", 1)[0].strip()
+    if merged.returncode == 1 and len(tree) == 40:
+        return CONFLICT
+    if merged.returncode != 0 or len(tree) != 40:
         return None
     date = (_git(repo, "show", "-s", "--format=%cI", head_sha) or "").strip()
     env = {
@@ -359,11 +374,20 @@ def load_event(name: str, repo: Path, eventpath: Path | None) -> Event:
         payload = _default_payload(name, repo)
         source = "default payload"
     ref, sha = _ref_and_sha(name, payload, repo)
+    conflict = False
+    if eventpath is not None and ref.startswith("refs/pull/") and ref.endswith("/merge"):
+        # a given pull request runs on its test merge commit; the default payload keeps
+        # HEAD so that checkout copies the working tree with uncommitted changes
+        merge = _pr_merge_commit(repo, payload.get("pull_request") or {}, sha)
+        if merge == CONFLICT:
+            conflict = True
+        elif merge:
+            sha = merge
     base_ref = head_ref = ""
     if name in PR_EVENTS:
         base_ref = str(_dig(payload, "pull_request", "base", "ref") or "")
         head_ref = str(_dig(payload, "pull_request", "head", "ref") or "")
-    return Event(name, payload, ref, sha, base_ref, head_ref, source)
+    return Event(name, payload, ref, sha, base_ref, head_ref, source, conflict)
 
 
 def _names(out: str | None) -> list[str]:

@@ -142,6 +142,10 @@ def _pull_request(cfg: dict[str, Any], event: Event, repo: Path) -> TriggerDecis
     failed, note = _paths_filter(cfg, event, repo)
     if failed:
         return TriggerDecision(False, failed)
+    if event.name == "pull_request" and event.merge_conflict:
+        # docs: "Workflows will not run on pull_request activity if the pull request has
+        # a merge conflict. The merge conflict must be resolved first."
+        return TriggerDecision(False, "the pull request has a merge conflict")
     return TriggerDecision(True, f"{event.name} '{action}' into '{base}'{note}")
 
 
