@@ -54,11 +54,22 @@ class Run:
     def job(self, job_id: str, wf: str | None = None, **matrix: Any) -> dict[str, Any]:
         found = [j for j in self.jobs(wf) if j["id"] == job_id]
         if matrix:
-            found = [j for j in found if all((j.get("matrix") or {}).get(k) == v for k, v in matrix.items())]
-        assert len(found) == 1, (job_id, matrix, [(j["id"], j.get("matrix")) for j in self.jobs(wf)], self.text)
+            found = [
+                j
+                for j in found
+                if all((j.get("matrix") or {}).get(k) == v for k, v in matrix.items())
+            ]
+        assert len(found) == 1, (
+            job_id,
+            matrix,
+            [(j["id"], j.get("matrix")) for j in self.jobs(wf)],
+            self.text,
+        )
         return found[0]
 
-    def step(self, job_id: str, step_id: str, wf: str | None = None, **matrix: Any) -> dict[str, Any]:
+    def step(
+        self, job_id: str, step_id: str, wf: str | None = None, **matrix: Any
+    ) -> dict[str, Any]:
         job = self.job(job_id, wf, **matrix)
         for st in job["steps"]:
             if st.get("id") == step_id or st.get("name") == step_id:
@@ -116,7 +127,18 @@ class Repo:
             if key.startswith(("GITHUB_", "RUNNER_", "INPUT_", "CONVEYOR_DATA")):
                 env.pop(key)
         proc = subprocess.run(
-            [sys.executable, "-m", "conveyor", "run", event, "-C", str(self.root), "--report", str(report), *args],
+            [
+                sys.executable,
+                "-m",
+                "conveyor",
+                "run",
+                event,
+                "-C",
+                str(self.root),
+                "--report",
+                str(report),
+                *args,
+            ],
             env=env,
             capture_output=True,
             text=True,

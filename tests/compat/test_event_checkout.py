@@ -92,7 +92,11 @@ def test_pull_request_with_merge_conflict_does_not_run(repo: Repo) -> None:
         {
             "action": "synchronize",
             "number": 4,
-            "pull_request": {"number": 4, "base": {"ref": "main", "sha": base}, "head": {"ref": "feature", "sha": head}},
+            "pull_request": {
+                "number": 4,
+                "base": {"ref": "main", "sha": base},
+                "head": {"ref": "feature", "sha": head},
+            },
         }
     )
     r = repo.run("pull_request", "--eventpath", str(ev))
@@ -101,7 +105,9 @@ def test_pull_request_with_merge_conflict_does_not_run(repo: Repo) -> None:
     assert "merge conflict" in r.text
 
 
-@pytest.mark.xfail(strict=True, reason="cli/run.py: --report is not written when no workflow is triggered")
+@pytest.mark.xfail(
+    strict=True, reason="cli/run.py: --report is not written when no workflow is triggered"
+)
 def test_report_written_when_nothing_is_triggered(repo: Repo) -> None:
     # README: "--report FILE writes the run as JSON"; exit status 0 "(or none is triggered)"
     repo.workflow(

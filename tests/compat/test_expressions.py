@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Every expression function, operator and coercion, from "Evaluate expressions in
 workflows and actions" (docs.github.com/en/actions/reference/workflows-and-actions/expressions).
 
@@ -20,7 +21,9 @@ with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as f:
 """
 
 
-def _eval(repo: Repo, exprs: dict[str, str], extra_env: str = "", event: str = "push", *args: str) -> tuple[Run, dict[str, str]]:
+def _eval(
+    repo: Repo, exprs: dict[str, str], extra_env: str = "", event: str = "push", *args: str
+) -> tuple[Run, dict[str, str]]:
     env_lines = "\n".join(f"                  E_{k.upper()}: {v}" for k, v in exprs.items())
     dump = "\n".join("                  " + line for line in DUMP.strip().splitlines())
     repo.workflow(
@@ -104,7 +107,7 @@ def test_string_functions(repo: Repo) -> None:
             "contains": "${{ contains('Hello world', 'llo') }}",
             "contains_ci": "${{ contains('Hello world', 'LLO') }}",
             # Doc: contains(fromJSON('["push", "pull_request"]'), github.event_name)
-            "contains_arr": "${{ contains(fromJSON('[\"push\", \"pull_request\"]'), github.event_name) }}",
+            "contains_arr": '${{ contains(fromJSON(\'["push", "pull_request"]\'), github.event_name) }}',
             "contains_arr_no": "${{ contains(fromJSON('[\"pushx\"]'), github.event_name) }}",
             # arrays: "returns true if the item is an element in the array" (not substring)
             "contains_arr_sub": "${{ contains(fromJSON('[\"push-it\"]'), 'push') }}",
@@ -123,7 +126,7 @@ def test_string_functions(repo: Repo) -> None:
             "fmt_esc": "${{ format('{{Hello {0} {1} {2}!}}', 'Mona', 'the', 'Octocat') }}",
             "fmt_repeat": "${{ format('{0}-{0}-{1}', 'a', true) }}",
             # Doc: join: "default separator , is used"
-            "join_default": "${{ join(fromJSON('[\"a\",\"b\",\"c\"]')) }}",
+            "join_default": '${{ join(fromJSON(\'["a","b","c"]\')) }}',
             "join_sep": "${{ join(fromJSON('[\"bug\",\"help wanted\"]'), ', ') }}",
             # "The value for array can be an array or a string"
             "join_str": "${{ join('abc', '-') }}",
@@ -220,7 +223,7 @@ def test_operators_and_coercion_table(repo: Repo) -> None:
             "not": "${{ !'' }}",
             "not_str": "${{ !'false' }}",
             "group": "${{ (1 == 1) && !(2 < 1) }}",
-            "index": "${{ fromJSON('[\"x\",\"y\"]')[1] }}",
+            "index": '${{ fromJSON(\'["x","y"]\')[1] }}',
             "index_key": """${{ fromJSON('{"a-b":1}')['a-b'] }}""",
             "missing": "${{ github.nope.deeper }}",
         },

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Branch, tag and path filters evaluated on `--eventpath` payloads with real commits.
 
 Docs: workflow syntax `on.push.<branches|tags|branches-ignore|tags-ignore>`,
@@ -41,19 +42,24 @@ def _ran(r: Run) -> bool:
 
 
 def _push(repo: Repo, before: str, after: str, ref: str = "refs/heads/main") -> Run:
-    ev = repo.event({"ref": ref, "before": before, "after": after, "repository": {"default_branch": "main"}})
+    ev = repo.event(
+        {"ref": ref, "before": before, "after": after, "repository": {"default_branch": "main"}}
+    )
     return repo.run("push", "--eventpath", str(ev))
 
 
 def test_push_paths_two_dot_diff(repo: Repo) -> None:
     # Doc: "If at least one path matches a pattern in the paths filter, the workflow runs."
     # "Pushes to existing branches: A two-dot diff compares the head and base SHAs directly"
-    _wf(repo, _indent("""
+    _wf(
+        repo,
+        _indent("""
         push:
           paths:
             - 'src/**'
             - '**.js'
-    """))
+    """),
+    )
     repo.write("README.md", "x\n")
     c0 = repo.commit("base")
     repo.write("src/app.py", "print(1)\n")
@@ -117,25 +123,40 @@ def test_push_paths_ignore_and_negation(repo: Repo) -> None:
 
     r = _push(repo, c0, c1)
     assert r.code == 0, r.text
-    ran = {w["file"].rsplit("/", 1)[-1] for w in r.workflows if w["jobs"] and w["jobs"][0]["conclusion"] == "success"}
+    ran = {
+        w["file"].rsplit("/", 1)[-1]
+        for w in r.workflows
+        if w["jobs"] and w["jobs"][0]["conclusion"] == "success"
+    }
     # sub-project/docs/y.md is neither docs/** nor *.md at the root -> ignore.yml runs
     assert "ignore.yml" in ran
     assert "neg.yml" not in ran  # only excluded sub-project/docs files
     r = _push(repo, c1, c2)
-    ran = {w["file"].rsplit("/", 1)[-1] for w in r.workflows if w["jobs"] and w["jobs"][0]["conclusion"] == "success"}
+    ran = {
+        w["file"].rsplit("/", 1)[-1]
+        for w in r.workflows
+        if w["jobs"] and w["jobs"][0]["conclusion"] == "success"
+    }
     assert ran == {"ignore.yml", "neg.yml"}
     r = _push(repo, c2, c3)
-    ran = {w["file"].rsplit("/", 1)[-1] for w in r.workflows if w["jobs"] and w["jobs"][0]["conclusion"] == "success"}
+    ran = {
+        w["file"].rsplit("/", 1)[-1]
+        for w in r.workflows
+        if w["jobs"] and w["jobs"][0]["conclusion"] == "success"
+    }
     assert ran == {"ignore.yml"}
 
 
 def test_paths_ignore_all_ignored_does_not_run(repo: Repo) -> None:
     # Doc: "When all the path names match patterns in paths-ignore, the workflow will not run."
-    _wf(repo, _indent("""
+    _wf(
+        repo,
+        _indent("""
         push:
           paths-ignore:
             - 'docs/**'
-    """))
+    """),
+    )
     c0 = repo.commit("base")
     repo.write("docs/a.md", "1\n")
     repo.write("docs/b/c.txt", "1\n")
@@ -148,12 +169,15 @@ def test_paths_ignore_all_ignored_does_not_run(repo: Repo) -> None:
 def test_branches_with_negation_doc_example(repo: Repo) -> None:
     # Doc "Excluding branches": branches: ['releases/**', '!releases/**-alpha'] -- "A matching
     # negative pattern (prefixed with !) after a positive match will exclude the Git ref."
-    _wf(repo, _indent("""
+    _wf(
+        repo,
+        _indent("""
         push:
           branches:
             - 'releases/**'
             - '!releases/**-alpha'
-    """))
+    """),
+    )
     c0 = repo.commit("base")
     c1 = repo.commit("next")
     assert _ran(_push(repo, c0, c1, "refs/heads/releases/10"))
@@ -167,12 +191,15 @@ def test_branches_with_negation_doc_example(repo: Repo) -> None:
 
 def test_branches_ignore_doc_example(repo: Repo) -> None:
     # Doc: branches-ignore: ['mona/octocat', 'releases/**-alpha']
-    _wf(repo, _indent("""
+    _wf(
+        repo,
+        _indent("""
         push:
           branches-ignore:
             - 'mona/octocat'
             - 'releases/**-alpha'
-    """))
+    """),
+    )
     c0 = repo.commit("base")
     c1 = repo.commit("next")
     assert not _ran(_push(repo, c0, c1, "refs/heads/mona/octocat"))
@@ -185,14 +212,17 @@ def test_branches_ignore_doc_example(repo: Repo) -> None:
 def test_tags_with_negation_and_cheat_sheet(repo: Repo) -> None:
     # Doc: tags: [v2, 'v1.*'] / cheat sheet: "v2*" matches v2, v2.0 and v2.9;
     # "v[12].[0-9]+.[0-9]+" matches v1.10.1 and v2.0.0
-    _wf(repo, _indent("""
+    _wf(
+        repo,
+        _indent("""
         push:
           tags:
             - 'v[12].[0-9]+.[0-9]+'
             - '!v2.0.0'
           paths:
             - 'nothing-matches/**'
-    """))
+    """),
+    )
     c0 = repo.commit("base")
     c1 = repo.commit("next")
     repo.git("tag", "v1.10.1", c1)
@@ -209,12 +239,15 @@ def test_tags_with_negation_and_cheat_sheet(repo: Repo) -> None:
 
 def test_tags_ignore(repo: Repo) -> None:
     # Doc: tags-ignore: [v2, 'v1.*'] -- "don't run for tags that match"
-    _wf(repo, _indent("""
+    _wf(
+        repo,
+        _indent("""
         push:
           tags-ignore:
             - v2
             - 'v1.*'
-    """))
+    """),
+    )
     c1 = repo.commit("base")
     assert not _ran(_push(repo, ZERO, c1, "refs/tags/v1.9"))
     assert not _ran(_push(repo, ZERO, c1, "refs/tags/v2"))
@@ -224,11 +257,14 @@ def test_tags_ignore(repo: Repo) -> None:
 def test_branches_and_paths_both_required(repo: Repo) -> None:
     # Doc: "If you define both branches/branches-ignore and paths/paths-ignore, the workflow
     # will only run when both filters are satisfied."
-    _wf(repo, _indent("""
+    _wf(
+        repo,
+        _indent("""
         push:
           branches: [main]
           paths: ['**.js']
-    """))
+    """),
+    )
     c0 = repo.commit("base")
     repo.write("a.js", "1\n")
     c1 = repo.commit("js")
@@ -239,10 +275,13 @@ def test_branches_and_paths_both_required(repo: Repo) -> None:
 def test_new_branch_diff_from_fork_point(repo: Repo) -> None:
     # Doc: "Pushes to new branches: A two-dot diff against the parent of the ancestor of the
     # deepest commit pushed."
-    _wf(repo, _indent("""
+    _wf(
+        repo,
+        _indent("""
         push:
           paths: ['app/**']
-    """))
+    """),
+    )
     repo.write("app/a.txt", "1\n")
     repo.commit("base has app")
     repo.git("checkout", "-q", "-b", "feature")
@@ -263,11 +302,14 @@ def test_pull_request_base_branch_and_three_dot_diff(repo: Repo) -> None:
     # Doc pull_request branches: "the branches filter ... targets" the base branch;
     # "Pull requests: Three-dot diffs are a comparison between the most recent version of
     # the topic branch and the commit where the topic branch was last synced with the base branch."
-    _wf(repo, _indent("""
+    _wf(
+        repo,
+        _indent("""
         pull_request:
           branches: [main, 'releases/**']
           paths: ['src/**']
-    """))
+    """),
+    )
     repo.write("README.md", "1\n")
     repo.commit("base")
     repo.git("checkout", "-q", "-b", "feature")
@@ -311,17 +353,30 @@ def test_pull_request_base_branch_and_three_dot_diff(repo: Repo) -> None:
 
 
 def test_pull_request_branches_ignore(repo: Repo) -> None:
-    _wf(repo, _indent("""
+    _wf(
+        repo,
+        _indent("""
         pull_request:
           branches-ignore: ['mona/octocat', 'releases/**-alpha']
-    """))
+    """),
+    )
     repo.commit("base")
     repo.git("checkout", "-q", "-b", "feature")
     head = repo.commit("f")
     repo.git("checkout", "-q", "main")
 
     def pr(base_ref: str) -> Run:
-        ev = repo.event({"action": "opened", "number": 1, "pull_request": {"number": 1, "base": {"ref": base_ref}, "head": {"ref": "feature", "sha": head}}})
+        ev = repo.event(
+            {
+                "action": "opened",
+                "number": 1,
+                "pull_request": {
+                    "number": 1,
+                    "base": {"ref": base_ref},
+                    "head": {"ref": "feature", "sha": head},
+                },
+            }
+        )
         return repo.run("pull_request", "--eventpath", str(ev))
 
     assert not _ran(pr("releases/x-alpha"))
@@ -330,10 +385,13 @@ def test_pull_request_branches_ignore(repo: Repo) -> None:
 
 def test_no_files_changed_does_not_run(repo: Repo) -> None:
     # Doc: "If there are no files changed, the workflow will not run."
-    _wf(repo, _indent("""
+    _wf(
+        repo,
+        _indent("""
         push:
           paths-ignore: ['docs/**']
-    """))
+    """),
+    )
     c0 = repo.commit("base")
     c1 = repo.commit("empty")
     assert not _ran(_push(repo, c0, c1))
@@ -342,10 +400,13 @@ def test_no_files_changed_does_not_run(repo: Repo) -> None:
 def test_more_than_300_files_only_first_300_count(repo: Repo) -> None:
     # Doc: "Diffs are limited to 300 files. If there are files changed that aren't matched in
     # the first 300 files returned by the filter, the workflow will not run."
-    _wf(repo, _indent("""
+    _wf(
+        repo,
+        _indent("""
         push:
           paths: ['zzz/**']
-    """))
+    """),
+    )
     c0 = repo.commit("base")
     for i in range(301):
         repo.write(f"a/{i:03}.txt", "1\n")

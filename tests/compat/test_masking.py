@@ -4,6 +4,7 @@ automatically redacts secrets printed to the log"."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -16,10 +17,8 @@ def _all_logs(repo: Repo) -> str:
     texts = []
     for p in Path(repo.root, ".conveyor").rglob("*"):
         if p.is_file() and p.suffix in (".log", ".md", ".txt", ""):
-            try:
+            with contextlib.suppress(OSError):
                 texts.append(p.read_text(encoding="utf-8", errors="replace"))
-            except OSError:
-                pass
     return "\n".join(texts)
 
 

@@ -1,12 +1,15 @@
+# ruff: noqa: E501
 """Matrix expansion exactly as the documentation examples in "Running variations of
 jobs in a workflow" (docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/run-job-variations)."""
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo
+from typing import Any
+
+from tests.compat.conftest import Repo, Run
 
 
-def _matrices(run, job_id: str = "m") -> list[dict]:
+def _matrices(run: Run, job_id: str = "m") -> list[dict[str, Any]]:
     return [j["matrix"] for j in run.jobs() if j["id"] == job_id]
 
 

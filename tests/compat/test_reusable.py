@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Reusable workflows ("Reuse workflows"): `on.workflow_call` inputs/secrets/outputs,
 `jobs.<id>.uses`, `with`, `secrets: inherit` ("Use the inherit keyword to pass all the
 calling workflow's secrets to the called workflow"), "Using outputs from a reusable workflow"."""
@@ -130,7 +131,7 @@ def test_reusable_secrets_inherit_and_matrix_caller(repo: Repo) -> None:
     assert r.code == 0, r.text
     calls = [j for j in r.jobs("caller.yml") if j["id"] == "call"]
     assert len(calls) == 2
-    for call, cfg in zip(calls, ["a", "b"]):
+    for call, cfg in zip(calls, ["a", "b"], strict=True):
         inner = {s["id"]: s for s in call["jobs"][0]["steps"]}
         assert inner["inputs"]["outputs"]["cfg"] == cfg
         assert inner["inputs"]["outputs"]["types"] == "false,true"

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """actions/setup-python over a matrix. setup-python README: input `python-version`
 ("Version range or exact version of Python or PyPy to use, using SemVer's version range
 syntax"), output `python-version` ("The installed Python or PyPy version"), `python-path`;

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Status check functions and continue-on-error (steps and jobs).
 
 Docs: expressions "Status check functions"; workflow syntax `jobs.<id>.steps[*].continue-on-error`

@@ -117,3 +117,33 @@ def test_newer_pending_job_replaces_older_pending(repo: Repo) -> None:
     r = repo.run()
     got = sorted(j["conclusion"] for j in r.jobs("test"))
     assert got == ["cancelled", "success", "success"]
+
+
+def test_workflow_level_group_runs_workflows_one_after_another(repo: Repo) -> None:
+    # workflow-level `concurrency` shares the group namespace with jobs
+    stamps = repo.root.parent / "wf-stamps"
+    stamps.mkdir()
+    for name in ("one", "two"):
+        repo.workflow(
+            f"""
+            on: push
+            concurrency: deploy-${{{{ github.ref }}}}
+            jobs:
+              deploy:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: |
+                      date +%s%N > {stamps}/{name}.start
+                      sleep 0.3
+                      date +%s%N > {stamps}/{name}.end
+            """,
+            name=f"{name}.yml",
+        )
+    r = repo.run()
+    assert r.code == 0, r.stdout
+    assert [w["conclusion"] for w in r.report["workflows"]] == ["success", "success"]
+    spans = sorted(
+        (int((stamps / f"{n}.start").read_text()), int((stamps / f"{n}.end").read_text()))
+        for n in ("one", "two")
+    )
+    assert spans[1][0] >= spans[0][1]

@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from conveyor.engine.concurrency import ConcurrencyGroups
 from conveyor.engine.context import github_context
 from conveyor.engine.report import Conclusion, RunReport, WorkflowReport, combine
 from conveyor.engine.runenv import RunEnv
 from conveyor.engine.scheduler import WorkflowRunner
+from conveyor.executors.base import CancelToken
 
 if TYPE_CHECKING:
+    from conveyor.workflow.model import Workflow
     from conveyor.workflow.plan import Plan, WorkflowPlan
 
 
@@ -44,8 +47,18 @@ def execute(plan: Plan, run: RunEnv) -> RunReport:
             event_path=event_path,
             token=run.secrets.get("GITHUB_TOKEN", ""),
         )
-        runner = WorkflowRunner(run, wplan, github=github, inputs=inputs, groups=groups)
-        results[i] = runner.execute()
+        cancel = CancelToken(run.cancel)
+        release = _workflow_concurrency(wf, github, inputs, run, groups, cancel)
+        try:
+            if cancel.is_set():  # replaced while pending in its concurrency group
+                results[i] = WorkflowReport(wf.display_name, wf.path, conclusion="cancelled")
+            else:
+                runner = WorkflowRunner(
+                    run, wplan, github=github, inputs=inputs, groups=groups, cancel=cancel
+                )
+                results[i] = runner.execute()
+        finally:
+            release()
 
     if len(plan.workflows) == 1:
         one(0, plan.workflows[0])
@@ -65,3 +78,29 @@ def execute(plan: Plan, run: RunEnv) -> RunReport:
         report.conclusion = "cancelled"
     report.duration = time.monotonic() - start
     return report
+
+
+def _workflow_concurrency(
+    wf: Workflow,
+    github: dict[str, Any],
+    inputs: dict[str, Any],
+    run: RunEnv,
+    groups: ConcurrencyGroups,
+    cancel: CancelToken,
+) -> Callable[[], None]:
+    """Workflow-level ``concurrency`` (contexts: github, inputs, vars), in the same group
+    namespace as jobs', as on GitHub."""
+    if not wf.concurrency:
+        return lambda: None
+    from conveyor.expr import EvalContext, evaluate_value, to_string, truthy
+
+    ctx = EvalContext(contexts={"github": github, "inputs": inputs, "vars": run.vars})
+    value = evaluate_value(wf.concurrency, ctx)
+    if isinstance(value, dict):
+        group = to_string(value.get("group", ""))
+        cancel_in_progress = truthy(value.get("cancel-in-progress", False))
+    else:
+        group, cancel_in_progress = to_string(value), False
+    if not group:
+        return lambda: None
+    return groups.acquire(group, cancel_in_progress, cancel)
