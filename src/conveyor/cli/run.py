@@ -203,6 +203,18 @@ def _execute(
     previous = _install_interrupt(run)
     try:
         report = execute(the_plan, run)
+    except BaseException as e:
+        # nothing lost: the run is recorded as ended, and the crash says where its logs are
+        conclusion = "cancelled" if isinstance(e, KeyboardInterrupt) else "failure"
+        store.finish_run(run_id, {"conclusion": conclusion, "error": masker.mask(repr(e))})
+        store.close()
+        if not isinstance(e, KeyboardInterrupt):
+            print(
+                f"conveyor: internal error in run {run_id}: {masker.mask(repr(e))}; "
+                f"logs so far: {run_dir / 'logs'}",
+                file=sys.stderr,
+            )
+        raise
     finally:
         signal.signal(signal.SIGINT, previous)
     data_out = masker.mask_obj(report.to_dict())
