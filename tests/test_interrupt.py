@@ -36,15 +36,25 @@ def test_sigint_cancels_the_run(tmp_path: Path) -> None:
     (repo / ".github" / "workflows" / "ci.yml").write_text(WORKFLOW)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"],
-                   cwd=repo, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"],
+        cwd=repo,
+        check=True,
+    )
     marker = tmp_path / "marker"
     report = tmp_path / "report.json"
-    env = {**os.environ, "MARKER": str(marker), "NO_COLOR": "1",
-           "CONVEYOR_CACHE_DIR": str(tmp_path / "cache")}
+    env = {
+        **os.environ,
+        "MARKER": str(marker),
+        "NO_COLOR": "1",
+        "CONVEYOR_CACHE_DIR": str(tmp_path / "cache"),
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "conveyor", "run", "-C", str(repo), "--report", str(report)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     deadline = time.monotonic() + 30
     while not marker.exists():

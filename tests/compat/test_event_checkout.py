@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.compat.conftest import Repo
 
 WF = """
@@ -105,9 +103,6 @@ def test_pull_request_with_merge_conflict_does_not_run(repo: Repo) -> None:
     assert "merge conflict" in r.text
 
 
-@pytest.mark.xfail(
-    strict=True, reason="cli/run.py: --report is not written when no workflow is triggered"
-)
 def test_report_written_when_nothing_is_triggered(repo: Repo) -> None:
     # README: "--report FILE writes the run as JSON"; exit status 0 "(or none is triggered)"
     repo.workflow(

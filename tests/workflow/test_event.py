@@ -102,12 +102,10 @@ def test_pull_request_uses_three_dot_diff(repo: Repo, tmp_path: Path) -> None:
         },
     }
     ev = load_event("pull_request", repo.path, write_event(tmp_path, payload))
-    assert (ev.ref, ev.sha, ev.base_ref, ev.head_ref) == (
-        "refs/pull/7/merge",
-        head,
-        "main",
-        "feature",
-    )
+    # GITHUB_SHA of a pull request: "Last merge commit on the GITHUB_REF branch"
+    assert (ev.ref, ev.base_ref, ev.head_ref) == ("refs/pull/7/merge", "main", "feature")
+    parents = repo.git("rev-list", "--parents", "-n", "1", ev.sha).split()[1:]
+    assert parents == [base, head]
     assert changed_files(ev, repo.path) == ["feature.txt"]
     # refs are used when the payload has no SHAs
     del payload["pull_request"]["base"]["sha"]

@@ -127,6 +127,11 @@ def _run(args: argparse.Namespace) -> int:
         for file, reason in the_plan.not_triggered:
             print(f"{file}: not triggered by {event.name}: {reason}", file=sys.stderr)
         print(f"no workflow is triggered by '{event.name}'", file=sys.stderr)
+        if args.report:  # a report still says what happened: nothing ran, and why
+            from conveyor.engine.report import RunReport
+
+            nothing = RunReport(0, event.name, not_triggered=list(the_plan.not_triggered))
+            _write_report(args.report, {**nothing.to_dict(), "run_id": None})
         return 0
     if event.name == "workflow_dispatch":
         event.payload.setdefault("inputs", {})
@@ -221,9 +226,13 @@ def _execute(
     store.finish_run(run_id, data_out)
     store.close()
     if args.report:
-        Path(args.report).write_text(json.dumps(data_out, indent=2) + "\n", encoding="utf-8")
+        _write_report(args.report, data_out)
     print_summary(report, console, the_plan.not_triggered)
     return 0 if report.conclusion in ("success", "skipped") else (130 if run.cancel.is_set() else 1)
+
+
+def _write_report(path: str, data: dict[str, Any]) -> None:
+    Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def _repo_info(root: Path) -> Any:

@@ -87,6 +87,7 @@ class RunReport:
     workflows: list[WorkflowReport] = field(default_factory=list)
     started: float = 0.0  # unix time
     duration: float = 0.0
+    not_triggered: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +95,7 @@ class RunReport:
             "event": self.event,
             "conclusion": self.conclusion,
             "workflows": [w.to_dict() for w in self.workflows],
+            "not_triggered": [{"file": f, "reason": r} for f, r in self.not_triggered],
             "started": self.started,
             "duration": round(self.duration, 4),
         }

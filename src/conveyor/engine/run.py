@@ -22,7 +22,12 @@ if TYPE_CHECKING:
 
 
 def execute(plan: Plan, run: RunEnv) -> RunReport:
-    report = RunReport(run_id=run.run_id, event=plan.event.name, started=time.time())
+    report = RunReport(
+        run_id=run.run_id,
+        event=plan.event.name,
+        started=time.time(),
+        not_triggered=list(plan.not_triggered),
+    )
     start = time.monotonic()
     groups = ConcurrencyGroups()
     results: list[WorkflowReport | None] = [None] * len(plan.workflows)

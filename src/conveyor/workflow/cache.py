@@ -7,6 +7,7 @@ same Conveyor code (version plus the workflow package's modification times).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import zlib
 from pathlib import Path
@@ -67,7 +68,5 @@ def _prune(cache_dir: Path, keep: int = 256) -> None:
         return
     entries.sort(key=lambda e: e.stat().st_mtime)
     for e in entries[: len(entries) - keep // 2]:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(e.path)
-        except OSError:
-            pass
