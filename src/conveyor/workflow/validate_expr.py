@@ -1,7 +1,8 @@
-"""Syntax checks for ``${{ }}`` expressions and ``if:`` conditions.
+"""Syntax checks for ``${{ }}`` expressions and ``if:`` conditions, and which contexts
+and special functions each one may read where it stands (``validate_contexts``).
 
 The expression parser lives in ``conveyor.expr``; when it is not available the
-brace-balance checks still run and parsing is skipped.
+brace-balance checks still run and parsing (with the context checks) is skipped.
 """
 
 from __future__ import annotations
