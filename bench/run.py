@@ -46,6 +46,7 @@ BLOCKING = re.compile(
 
 # --------------------------------------------------------------------------- utilities
 
+
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -54,7 +55,13 @@ def ms(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     value = seconds * 1000
-    return f"{value:.0f} ms" if value >= 100 else f"{value:.1f} ms" if value >= 1 else f"{value:.2f} ms"
+    return (
+        f"{value:.0f} ms"
+        if value >= 100
+        else f"{value:.1f} ms"
+        if value >= 1
+        else f"{value:.2f} ms"
+    )
 
 
 def ratio(a: float | None, b: float | None) -> str:
@@ -113,32 +120,49 @@ class Timer:
         self.warmup = warmup
         self.failures: list[str] = []
 
-    def measure(self, cmd: list[str], cwd: Path | None = None, label: str = "",
-                repeats: int | None = None, ok_codes: tuple[int, ...] = (0,)) -> dict[str, Any]:
+    def measure(
+        self,
+        cmd: list[str],
+        cwd: Path | None = None,
+        label: str = "",
+        repeats: int | None = None,
+        ok_codes: tuple[int, ...] = (0,),
+    ) -> dict[str, Any]:
         return self.group([(label, cmd, cwd)], repeats=repeats, ok_codes=ok_codes)[label]
 
-    def group(self, items: list[tuple[Any, ...]], repeats: int | None = None,
-              ok_codes: tuple[int, ...] = (0,)) -> dict[str, dict[str, Any]]:
+    def group(
+        self,
+        items: list[tuple[Any, ...]],
+        repeats: int | None = None,
+        ok_codes: tuple[int, ...] = (0,),
+    ) -> dict[str, dict[str, Any]]:
         """Time several commands round-robin (A B C, A B C, ...), so drift in machine load
         hits every command of a comparison alike. Items: (label, cmd, cwd[, env]).
         Returns {label: result}."""
         n = repeats or self.repeats
-        items = [(it[0], it[1], it[2], it[3] if len(it) > 3 and it[3] else self.env)
-                 for it in items if it is not None]
+        items = [
+            (it[0], it[1], it[2], it[3] if len(it) > 3 and it[3] else self.env)
+            for it in items
+            if it is not None
+        ]
         results: dict[str, dict[str, Any]] = {}
         live = []
         for label, cmd, cwd, env in items:
             error = None
             for _ in range(self.warmup):
-                r = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE)
+                r = subprocess.run(
+                    cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                )
                 if r.returncode not in ok_codes:
                     error = r.stderr.decode(errors="replace")[-800:]
                     log(f"  ! {label}: exit {r.returncode}: {error.strip()}")
                     last = error.strip().splitlines()[-1] if error.strip() else ""
                     self.failures.append(f"{label}: exit {r.returncode}: {last}")
-                    results[label] = {"cmd": [str(c) for c in cmd], "error":
-                                      f"exit {r.returncode}", "stderr": error}
+                    results[label] = {
+                        "cmd": [str(c) for c in cmd],
+                        "error": f"exit {r.returncode}",
+                        "stderr": error,
+                    }
                     break
             if error is None:
                 live.append((label, cmd, cwd, env))
@@ -148,22 +172,34 @@ class Timer:
                 if label in results:
                     continue
                 t0 = time.perf_counter()
-                r = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+                r = subprocess.run(
+                    cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
                 times[label].append(time.perf_counter() - t0)
                 if r.returncode not in ok_codes:
                     self.failures.append(f"{label}: exit {r.returncode} on a timed run")
-                    results[label] = {"cmd": [str(c) for c in cmd],
-                                      "error": f"exit {r.returncode}", "times": times[label]}
+                    results[label] = {
+                        "cmd": [str(c) for c in cmd],
+                        "error": f"exit {r.returncode}",
+                        "times": times[label],
+                    }
         for label, cmd, *_ in live:
             if label in results:
                 continue
             t = times[label]
-            results[label] = {"cmd": [str(c) for c in cmd], "median": statistics.median(t),
-                              "min": min(t), "max": max(t), "n": n, "times": t}
+            results[label] = {
+                "cmd": [str(c) for c in cmd],
+                "median": statistics.median(t),
+                "min": min(t),
+                "max": max(t),
+                "n": n,
+                "times": t,
+            }
             res = results[label]
-            log(f"  {label:<44} median {ms(res['median']):>9}  (min {ms(res['min'])}, "
-                f"max {ms(res['max'])}, n={n})")
+            log(
+                f"  {label:<44} median {ms(res['median']):>9}  (min {ms(res['min'])}, "
+                f"max {ms(res['max'])}, n={n})"
+            )
         return results
 
 
@@ -171,8 +207,9 @@ def med(result: dict[str, Any] | None) -> float | None:
     return None if not result or "median" not in result else result["median"]
 
 
-def per_unit(big: dict[str, Any] | None, small: dict[str, Any] | None, units: int,
-             stat: str = "median") -> float | None:
+def per_unit(
+    big: dict[str, Any] | None, small: dict[str, Any] | None, units: int, stat: str = "median"
+) -> float | None:
     b, s = (big or {}).get(stat), (small or {}).get(stat)
     return None if b is None or s is None else (b - s) / units
 
@@ -210,15 +247,17 @@ def wf_dry50() -> str:
             out.append(f"    needs: job{i - 1:02d}\n")
         out.append("    steps:\n")
         out.append(f"      - name: Prepare {i}\n        run: echo prepare {i}\n")
-        out.append("      - name: Build\n        run: |\n          echo build ${{ github.sha }}\n"
-                   "          echo $LEVEL\n")
+        out.append(
+            "      - name: Build\n        run: |\n          echo build ${{ github.sha }}\n"
+            "          echo $LEVEL\n"
+        )
         out.append("      - name: Test\n        if: success()\n        run: echo test\n")
     return "".join(out)
 
 
 def wf_large(jobs: int = 500, steps: int = 10) -> str:
     """``jobs`` x ``steps``: needs-chains of 10, a fan-in every 50 jobs, a 2x2 matrix every 100."""
-    out = [HEADER.replace("jobs:\n", "env:\n  GLOBAL: \"1\"\njobs:\n")]
+    out = [HEADER.replace("jobs:\n", 'env:\n  GLOBAL: "1"\njobs:\n')]
     for i in range(jobs):
         out.append(f"  job{i:03d}:\n    name: Job {i}\n    runs-on: ubuntu-latest\n")
         if i % 50 == 49:
@@ -226,15 +265,21 @@ def wf_large(jobs: int = 500, steps: int = 10) -> str:
         elif i % 10:
             out.append(f"    needs: job{i - 1:03d}\n")
         if i % 100 == 5:
-            out.append("    strategy:\n      matrix:\n        os: [linux, mac]\n"
-                       "        py: ['3.11', '3.12']\n")
-        out.append("    env:\n      JOB_INDEX: \"%d\"\n    steps:\n" % i)
+            out.append(
+                "    strategy:\n      matrix:\n        os: [linux, mac]\n"
+                "        py: ['3.11', '3.12']\n"
+            )
+        out.append('    env:\n      JOB_INDEX: "%d"\n    steps:\n' % i)
         for s in range(steps):
             if s % 3 == 0:
-                out.append(f"      - name: Step {s}\n        run: echo step {s} ${{{{ github.ref }}}}\n")
+                out.append(
+                    f"      - name: Step {s}\n        run: echo step {s} ${{{{ github.ref }}}}\n"
+                )
             elif s % 3 == 1:
-                out.append(f"      - name: Step {s}\n        if: ${{{{ success() }}}}\n"
-                           f"        env:\n          S: \"{s}\"\n        run: echo $S\n")
+                out.append(
+                    f"      - name: Step {s}\n        if: ${{{{ success() }}}}\n"
+                    f'        env:\n          S: "{s}"\n        run: echo $S\n'
+                )
             else:
                 out.append(f"      - run: |\n          echo multi {s}\n          true\n")
     return "".join(out)
@@ -245,15 +290,31 @@ def make_repo(path: Path, workflow: str, env: dict[str, str]) -> Path:
     wf.mkdir(parents=True)
     (wf / "ci.yml").write_text(workflow)
     (path / "README.md").write_text("bench workload\n")
-    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com",
-           "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"]
+    git = [
+        "git",
+        "-c",
+        "user.name=bench",
+        "-c",
+        "user.email=bench@example.com",
+        "-c",
+        "init.defaultBranch=main",
+        "-c",
+        "commit.gpgsign=false",
+    ]
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "bench workload"]):
-        subprocess.run(git + args, cwd=path, env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            git + args,
+            cwd=path,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     return path
 
 
 # --------------------------------------------------------------------------- tools
+
 
 def source_info(src: Path, live: bool) -> dict[str, Any]:
     """Which code was measured: HEAD (read-only git query) and a hash of the .py files."""
@@ -262,10 +323,15 @@ def source_info(src: Path, live: bool) -> dict[str, Any]:
     digest = hashlib.sha256()
     for f in sorted(src.rglob("*.py")):
         digest.update(str(f.relative_to(src)).encode() + b"\0" + f.read_bytes())
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                          capture_output=True, text=True).stdout.strip()
-    return {"path": str(src), "snapshot": not live, "git_head": head or None,
-            "src_sha256": digest.hexdigest()[:16]}
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "path": str(src),
+        "snapshot": not live,
+        "git_head": head or None,
+        "src_sha256": digest.hexdigest()[:16],
+    }
 
 
 def conveyor_cmd() -> list[str]:
@@ -279,10 +345,14 @@ def conveyor_cmd() -> list[str]:
 
 
 def find_act(notes: list[str], allow_install: bool) -> str | None:
-    candidates = [os.environ.get("ACT"), shutil.which("act"),
-                  str(Path.home() / "go" / "bin" / "act")]
-    go = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists()
-                                else None)
+    candidates = [
+        os.environ.get("ACT"),
+        shutil.which("act"),
+        str(Path.home() / "go" / "bin" / "act"),
+    ]
+    go = shutil.which("go") or (
+        "/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists() else None
+    )
     if go:
         gopath = subprocess.run([go, "env", "GOPATH"], capture_output=True, text=True).stdout
         if gopath.strip():
@@ -294,12 +364,15 @@ def find_act(notes: list[str], allow_install: bool) -> str | None:
         notes.append("act: not found and --no-act-install given; act columns skipped")
         return None
     if not go:
-        notes.append("act: not found and no `go` toolchain to install it; act columns skipped "
-                     f"(install with `go install github.com/nektos/act@{ACT_VERSION}`)")
+        notes.append(
+            "act: not found and no `go` toolchain to install it; act columns skipped "
+            f"(install with `go install github.com/nektos/act@{ACT_VERSION}`)"
+        )
         return None
     log(f"act not found; installing with go install github.com/nektos/act@{ACT_VERSION} ...")
-    r = subprocess.run([go, "install", f"github.com/nektos/act@{ACT_VERSION}"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [go, "install", f"github.com/nektos/act@{ACT_VERSION}"], capture_output=True, text=True
+    )
     if r.returncode != 0:
         notes.append(f"act: `go install` failed ({r.stderr.strip()[-300:]}); act columns skipped")
         return None
@@ -321,18 +394,31 @@ def _check_act_version(act: str, notes: list[str]) -> str:
 
 def act_cmd(act: str, cache: Path, *extra: str) -> list[str]:
     # Host mode ("-self-hosted"), never pull or fetch; caches in the temp dir, not ~/.cache.
-    return [act, "push", "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
-            "--pull=false", "--action-cache-path", str(cache),
-            "--cache-server-path", str(cache / "server"), "-W", ".github/workflows/ci.yml",
-            *extra]
+    return [
+        act,
+        "push",
+        "-P",
+        "ubuntu-latest=-self-hosted",
+        "--action-offline-mode",
+        "--pull=false",
+        "--action-cache-path",
+        str(cache),
+        "--cache-server-path",
+        str(cache / "server"),
+        "-W",
+        ".github/workflows/ci.yml",
+        *extra,
+    ]
 
 
 # --------------------------------------------------------------------------- in-process drivers
 
 # Everything a one-step `conveyor run` imports (the lazy imports included).
-IMPORT_RUN_PATH = ("import conveyor.cli.main, conveyor.cli.run, conveyor.workflow.loader, "
-                   "conveyor.workflow.plan, conveyor.workflow.event, conveyor.engine.run, "
-                   "conveyor.engine.job, conveyor.engine.steps, conveyor.store.db")
+IMPORT_RUN_PATH = (
+    "import conveyor.cli.main, conveyor.cli.run, conveyor.workflow.loader, "
+    "conveyor.workflow.plan, conveyor.workflow.event, conveyor.engine.run, "
+    "conveyor.engine.job, conveyor.engine.steps, conveyor.store.db"
+)
 
 PARSE_DRIVER = textwrap.dedent("""
     import json, statistics, sys, time
@@ -428,8 +514,9 @@ PROFILE_DRIVER = textwrap.dedent("""
 def run_driver(code: str, args: list[str], env: dict[str, str], tmp: Path) -> dict[str, Any]:
     script = tmp / "driver.py"
     script.write_text(code)
-    r = subprocess.run([sys.executable, str(script), *args], env=env, capture_output=True,
-                       text=True)
+    r = subprocess.run(
+        [sys.executable, str(script), *args], env=env, capture_output=True, text=True
+    )
     if r.returncode != 0:
         log(f"  ! driver failed: {r.stderr.strip()[-1500:]}")
         return {"error": r.stderr.strip()[-1500:]}
@@ -441,18 +528,29 @@ def profile_hotspots(prof_file: Path, top: int) -> dict[str, Any]:
     rows = []
     for (file, line, func), (cc, nc, tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
         where = _short(file, line, func)
-        rows.append({"where": where, "ncalls": nc, "tottime_ms": tt * 1000,
-                     "cumtime_ms": ct * 1000, "conveyor": "/conveyor/" in file,
-                     "blocking": bool(BLOCKING.search(func))})
+        rows.append(
+            {
+                "where": where,
+                "ncalls": nc,
+                "tottime_ms": tt * 1000,
+                "cumtime_ms": ct * 1000,
+                "conveyor": "/conveyor/" in file,
+                "blocking": bool(BLOCKING.search(func)),
+            }
+        )
     by_self = sorted((r for r in rows if not r["blocking"]), key=lambda r: -r["tottime_ms"])
     waits = sorted((r for r in rows if r["blocking"]), key=lambda r: -r["tottime_ms"])
     conv_cum = sorted((r for r in rows if r["conveyor"]), key=lambda r: -r["cumtime_ms"])
     conv_self = sorted((r for r in rows if r["conveyor"]), key=lambda r: -r["tottime_ms"])
     total_cpu = sum(r["tottime_ms"] for r in rows if not r["blocking"])
-    return {"total_self_ms_non_blocking": total_cpu,
-            "total_self_ms_blocking": sum(r["tottime_ms"] for r in waits),
-            "top_self": by_self[:top], "top_blocking": waits[:5],
-            "conveyor_cumulative": conv_cum[:top * 3], "conveyor_self": conv_self[:top]}
+    return {
+        "total_self_ms_non_blocking": total_cpu,
+        "total_self_ms_blocking": sum(r["tottime_ms"] for r in waits),
+        "top_self": by_self[:top],
+        "top_blocking": waits[:5],
+        "conveyor_cumulative": conv_cum[: top * 3],
+        "conveyor_self": conv_self[:top],
+    }
 
 
 def _short(file: str, line: int, func: str) -> str:
@@ -469,64 +567,93 @@ def _short(file: str, line: int, func: str) -> str:
 
 
 def importtime(cmd: list[str], cwd: Path, env: dict[str, str], top: int) -> dict[str, Any]:
-    r = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True)
+    r = subprocess.run(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     rows = []
     for line in r.stderr.splitlines():
         m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
         if m:
-            rows.append({"module": m.group(4), "self_us": int(m.group(1)),
-                         "cumulative_us": int(m.group(2)), "depth": len(m.group(3)) // 2})
+            rows.append(
+                {
+                    "module": m.group(4),
+                    "self_us": int(m.group(1)),
+                    "cumulative_us": int(m.group(2)),
+                    "depth": len(m.group(3)) // 2,
+                }
+            )
     total = sum(r["self_us"] for r in rows)
     top_level = [r for r in rows if r["depth"] == 0]
     conv_self = sum(r["self_us"] for r in rows if r["module"].startswith("conveyor"))
-    return {"total_ms": total / 1000, "conveyor_self_ms": conv_self / 1000,
-            "modules": len(rows),
-            "top_cumulative": sorted(top_level, key=lambda r: -r["cumulative_us"])[:top],
-            "top_self": sorted(rows, key=lambda r: -r["self_us"])[:top]}
+    return {
+        "total_ms": total / 1000,
+        "conveyor_self_ms": conv_self / 1000,
+        "modules": len(rows),
+        "top_cumulative": sorted(top_level, key=lambda r: -r["cumulative_us"])[:top],
+        "top_self": sorted(rows, key=lambda r: -r["self_us"])[:top],
+    }
 
 
 # --------------------------------------------------------------------------- the suite
 
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="N=3, smaller profile output")
-    ap.add_argument("-n", "--repeats", type=int, help="timed runs per measurement (default 7, "
-                    "--quick 3); the median is reported")
+    ap.add_argument(
+        "-n",
+        "--repeats",
+        type=int,
+        help="timed runs per measurement (default 7, --quick 3); the median is reported",
+    )
     ap.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     ap.add_argument("--no-act", action="store_true", help="skip act")
-    ap.add_argument("--no-act-install", action="store_true",
-                    help="do not `go install` act when it is missing")
+    ap.add_argument(
+        "--no-act-install", action="store_true", help="do not `go install` act when it is missing"
+    )
     ap.add_argument("--no-profile", action="store_true", help="skip cProfile / importtime")
-    ap.add_argument("--only", metavar="S,S", help="scenarios to run: "
-                    "steps,jobs,onestep,dry50,large,startup (default all)")
+    ap.add_argument(
+        "--only",
+        metavar="S,S",
+        help="scenarios to run: steps,jobs,onestep,dry50,large,startup (default all)",
+    )
     ap.add_argument("--top", type=int, default=12, help="rows per profile listing")
-    ap.add_argument("--live", action="store_true",
-                    help="run src/ in place instead of a snapshot copied at start")
+    ap.add_argument(
+        "--live",
+        action="store_true",
+        help="run src/ in place instead of a snapshot copied at start",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (prints its path)")
     ap.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     opts = ap.parse_args()
     repeats = opts.repeats or (3 if opts.quick else 7)
-    only = set(opts.only.split(",")) if opts.only else \
-        {"steps", "jobs", "onestep", "dry50", "large", "startup"}
+    only = (
+        set(opts.only.split(","))
+        if opts.only
+        else {"steps", "jobs", "onestep", "dry50", "large", "startup"}
+    )
 
     notes: list[str] = []
     tmp = Path(tempfile.mkdtemp(prefix="conveyor-bench-"))
     env = dict(os.environ)
-    env.update({
-        "NO_COLOR": "1",
-        "CONVEYOR_CACHE_DIR": str(tmp / "cache"),
-        "CONVEYOR_DATA_DIR": str(tmp / "data"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_TERMINAL_PROMPT": "0",
-    })
+    env.update(
+        {
+            "NO_COLOR": "1",
+            "CONVEYOR_CACHE_DIR": str(tmp / "cache"),
+            "CONVEYOR_DATA_DIR": str(tmp / "data"),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+        }
+    )
     env.pop("FORCE_COLOR", None)
     env.pop("GITHUB_TOKEN", None)
     # Measure what an installed Conveyor costs: bytecode cached (.pyc), as after any normal
     # install. The .pyc files go to the temp dir, so src/ is never written to.
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        notes.append("PYTHONDONTWRITEBYTECODE was set in the environment; the bench unsets it "
-                     "(pyc cache in the temp dir) and reports the no-.pyc cost as separate rows")
+        notes.append(
+            "PYTHONDONTWRITEBYTECODE was set in the environment; the bench unsets it "
+            "(pyc cache in the temp dir) and reports the no-.pyc cost as separate rows"
+        )
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
     # Benchmark a snapshot of src/ taken now, so edits made to the tree while the bench runs
@@ -570,18 +697,36 @@ def main() -> int:
     raw: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []
 
-    def row(scenario: str, metric: str, baseline: float | None, baseline_what: str,
-            conveyor_v: float | None, act_v: float | None, target: str = "",
-            met: bool | None = None, conveyor_min: float | None = None,
-            act_min: float | None = None) -> None:
-        rows.append({"scenario": scenario, "metric": metric, "baseline_s": baseline,
-                     "baseline": baseline_what, "conveyor_s": conveyor_v, "act_s": act_v,
-                     "conveyor_min_s": conveyor_min, "act_min_s": act_min,
-                     "conveyor_vs_baseline": None if not baseline or conveyor_v is None
-                     else conveyor_v / baseline,
-                     "conveyor_vs_act": None if not act_v or conveyor_v is None
-                     else conveyor_v / act_v,
-                     "target": target, "target_met": met})
+    def row(
+        scenario: str,
+        metric: str,
+        baseline: float | None,
+        baseline_what: str,
+        conveyor_v: float | None,
+        act_v: float | None,
+        target: str = "",
+        met: bool | None = None,
+        conveyor_min: float | None = None,
+        act_min: float | None = None,
+    ) -> None:
+        rows.append(
+            {
+                "scenario": scenario,
+                "metric": metric,
+                "baseline_s": baseline,
+                "baseline": baseline_what,
+                "conveyor_s": conveyor_v,
+                "act_s": act_v,
+                "conveyor_min_s": conveyor_min,
+                "act_min_s": act_min,
+                "conveyor_vs_baseline": None
+                if not baseline or conveyor_v is None
+                else conveyor_v / baseline,
+                "conveyor_vs_act": None if not act_v or conveyor_v is None else conveyor_v / act_v,
+                "target": target,
+                "target_met": met,
+            }
+        )
 
     # ---- 1. per-step overhead
     if "steps" in only:
@@ -593,163 +738,379 @@ def main() -> int:
         (scripts / "bash_c_100.sh").write_text("#!/bin/bash\n" + "bash -c true\n" * 100)
         # GitHub's default `bash` shell: write the step to a file, run
         # `bash --noprofile --norc -eo pipefail FILE`.
-        (scripts / "bash_file_100.sh").write_text("#!/bin/bash\nd=$(mktemp -d)\n" + "".join(
-            f"printf 'true\\n' > $d/step{i}.sh; bash --noprofile --norc -eo pipefail $d/step{i}.sh\n"
-            for i in range(100)) + "rm -rf $d\n")
+        (scripts / "bash_file_100.sh").write_text(
+            "#!/bin/bash\nd=$(mktemp -d)\n"
+            + "".join(
+                f"printf 'true\\n' > $d/step{i}.sh; bash --noprofile --norc -eo pipefail $d/step{i}.sh\n"
+                for i in range(100)
+            )
+            + "rm -rf $d\n"
+        )
         (scripts / "bash_file_0.sh").write_text("#!/bin/bash\nd=$(mktemp -d)\nrm -rf $d\n")
-        g = timer.group([
-            ("bash empty script", ["bash", str(scripts / "empty.sh")], None),
-            ("bash: 100x bash -c true", ["bash", str(scripts / "bash_c_100.sh")], None),
-            ("bash: mktemp only", ["bash", str(scripts / "bash_file_0.sh")], None),
-            ("bash: 100x write+bash -eo pipefail file", ["bash", str(scripts / "bash_file_100.sh")],
-             None),
-            ("conveyor run, 1 step", conv_cmd(r1), r1),
-            ("conveyor run, 101 steps", conv_cmd(r101), r101),
-            act and ("act, 1 step", act_cmd(act, act_cache), r1),
-            act and ("act, 101 steps", act_cmd(act, act_cache), r101),
-        ])
+        g = timer.group(
+            [
+                ("bash empty script", ["bash", str(scripts / "empty.sh")], None),
+                ("bash: 100x bash -c true", ["bash", str(scripts / "bash_c_100.sh")], None),
+                ("bash: mktemp only", ["bash", str(scripts / "bash_file_0.sh")], None),
+                (
+                    "bash: 100x write+bash -eo pipefail file",
+                    ["bash", str(scripts / "bash_file_100.sh")],
+                    None,
+                ),
+                ("conveyor run, 1 step", conv_cmd(r1), r1),
+                ("conveyor run, 101 steps", conv_cmd(r101), r101),
+                act and ("act, 1 step", act_cmd(act, act_cache), r1),
+                act and ("act, 101 steps", act_cmd(act, act_cache), r101),
+            ]
+        )
         popen = run_driver(POPEN_DRIVER, ["100", str(repeats)], env, tmp)
         log(f"  {'python Popen+pipe+wait of bash, per step':<44} {ms(popen.get('per_step'))}")
         b0, bc = g["bash empty script"], g["bash: 100x bash -c true"]
         bf0, bf = g["bash: mktemp only"], g["bash: 100x write+bash -eo pipefail file"]
         c1, c101 = g["conveyor run, 1 step"], g["conveyor run, 101 steps"]
         a1, a101 = g.get("act, 1 step"), g.get("act, 101 steps")
-        raw["steps"] = {"bash_empty": b0, "bash_c_100": bc, "bash_file_0": bf0,
-                        "bash_file_100": bf, "python_popen": popen, "conveyor_1": c1,
-                        "conveyor_101": c101, "act_1": a1, "act_101": a101}
+        raw["steps"] = {
+            "bash_empty": b0,
+            "bash_c_100": bc,
+            "bash_file_0": bf0,
+            "bash_file_100": bf,
+            "python_popen": popen,
+            "conveyor_1": c1,
+            "conveyor_101": c101,
+            "act_1": a1,
+            "act_101": a101,
+        }
         base_c = per_unit(bc, b0, 100)
         base_f = per_unit(bf, bf0, 100)
         c_step = per_unit(c101, c1, 100)
         a_step = per_unit(a101, a1, 100)
-        met = None if c_step is None or base_c is None else (c_step <= 2 * base_c and c_step < 0.005)
+        met = (
+            None if c_step is None or base_c is None else (c_step <= 2 * base_c and c_step < 0.005)
+        )
         cm, am = per_unit(c101, c1, 100, "min"), per_unit(a101, a1, 100, "min")
-        row("1 per-step overhead", "per step", base_c, "bash -c true", c_step, a_step,
-            "<= 2x raw shell and < 5 ms", met, cm, am)
-        row("1 per-step overhead", "per step", base_f, "write file + bash -eo pipefail", c_step,
-            a_step, "", None, cm, am)
-        row("1 per-step overhead", "per step", popen.get("per_step"),
-            "python Popen(bash -c true)+pipe", c_step, a_step, "", None, cm, am)
-        row("1 per-step overhead", "101-step run (wall)", None, "", med(c101), med(a101), "",
-            None, mn(c101), mn(a101))
+        row(
+            "1 per-step overhead",
+            "per step",
+            base_c,
+            "bash -c true",
+            c_step,
+            a_step,
+            "<= 2x raw shell and < 5 ms",
+            met,
+            cm,
+            am,
+        )
+        row(
+            "1 per-step overhead",
+            "per step",
+            base_f,
+            "write file + bash -eo pipefail",
+            c_step,
+            a_step,
+            "",
+            None,
+            cm,
+            am,
+        )
+        row(
+            "1 per-step overhead",
+            "per step",
+            popen.get("per_step"),
+            "python Popen(bash -c true)+pipe",
+            c_step,
+            a_step,
+            "",
+            None,
+            cm,
+            am,
+        )
+        row(
+            "1 per-step overhead",
+            "101-step run (wall)",
+            None,
+            "",
+            med(c101),
+            med(a101),
+            "",
+            None,
+            mn(c101),
+            mn(a101),
+        )
 
     # ---- 2. per-job overhead
     if "jobs" in only:
         log("\n[2] per-job overhead: 1 vs 21 independent jobs, and a 20-job needs chain")
         j1, j21 = repo("steps1", wf_steps(1)), repo("jobs21", wf_jobs(21))
         jc = repo("chain20", wf_jobs(20, chain=True))
-        g = timer.group([
-            ("conveyor run, 1 job", conv_cmd(j1), j1),
-            ("conveyor run, 21 independent jobs", conv_cmd(j21), j21),
-            ("conveyor run, 20-job chain", conv_cmd(jc), jc),
-            act and ("act, 1 job", act_cmd(act, act_cache), j1),
-            act and ("act, 21 independent jobs", act_cmd(act, act_cache), j21),
-            act and ("act, 20-job chain", act_cmd(act, act_cache), jc),
-        ])
+        g = timer.group(
+            [
+                ("conveyor run, 1 job", conv_cmd(j1), j1),
+                ("conveyor run, 21 independent jobs", conv_cmd(j21), j21),
+                ("conveyor run, 20-job chain", conv_cmd(jc), jc),
+                act and ("act, 1 job", act_cmd(act, act_cache), j1),
+                act and ("act, 21 independent jobs", act_cmd(act, act_cache), j21),
+                act and ("act, 20-job chain", act_cmd(act, act_cache), jc),
+            ]
+        )
         c1, c21 = g["conveyor run, 1 job"], g["conveyor run, 21 independent jobs"]
         cch = g["conveyor run, 20-job chain"]
-        a1, a21, ach = g.get("act, 1 job"), g.get("act, 21 independent jobs"), \
-            g.get("act, 20-job chain")
-        raw["jobs"] = {"conveyor_1": c1, "conveyor_21": c21, "conveyor_chain20": cch,
-                       "act_1": a1, "act_21": a21, "act_chain20": ach}
+        a1, a21, ach = (
+            g.get("act, 1 job"),
+            g.get("act, 21 independent jobs"),
+            g.get("act, 20-job chain"),
+        )
+        raw["jobs"] = {
+            "conveyor_1": c1,
+            "conveyor_21": c21,
+            "conveyor_chain20": cch,
+            "act_1": a1,
+            "act_21": a21,
+            "act_chain20": ach,
+        }
         cj = per_unit(c21, c1, 20)
         cc = per_unit(cch, c1, 19)
-        row("2 per-job overhead", "per job, 21 parallel", None, "", cj, per_unit(a21, a1, 20),
-            "< 50 ms", None if cj is None else cj < 0.050, per_unit(c21, c1, 20, "min"),
-            per_unit(a21, a1, 20, "min"))
-        row("2 per-job overhead", "per job, 20-job chain", None, "", cc, per_unit(ach, a1, 19),
-            "< 50 ms", None if cc is None else cc < 0.050, per_unit(cch, c1, 19, "min"),
-            per_unit(ach, a1, 19, "min"))
+        row(
+            "2 per-job overhead",
+            "per job, 21 parallel",
+            None,
+            "",
+            cj,
+            per_unit(a21, a1, 20),
+            "< 50 ms",
+            None if cj is None else cj < 0.050,
+            per_unit(c21, c1, 20, "min"),
+            per_unit(a21, a1, 20, "min"),
+        )
+        row(
+            "2 per-job overhead",
+            "per job, 20-job chain",
+            None,
+            "",
+            cc,
+            per_unit(ach, a1, 19),
+            "< 50 ms",
+            None if cc is None else cc < 0.050,
+            per_unit(cch, c1, 19, "min"),
+            per_unit(ach, a1, 19, "min"),
+        )
 
     # ---- 3. one-step run
     if "onestep" in only:
         log("\n[3] one-step workflow, full run (wall)")
         r1 = repo("steps1", wf_steps(1))
-        g = timer.group([
-            ("python -c pass", [sys.executable, "-c", "pass"], None),
-            ("conveyor run, 1 step", conv_cmd(r1), r1),
-            ("conveyor run, 1 step, no .pyc cache", conv_cmd(r1), r1, env_nopyc),
-            act and ("act, 1 step", act_cmd(act, act_cache), r1),
-        ])
-        py, c1, cnp = g["python -c pass"], g["conveyor run, 1 step"], \
-            g["conveyor run, 1 step, no .pyc cache"]
+        g = timer.group(
+            [
+                ("python -c pass", [sys.executable, "-c", "pass"], None),
+                ("conveyor run, 1 step", conv_cmd(r1), r1),
+                ("conveyor run, 1 step, no .pyc cache", conv_cmd(r1), r1, env_nopyc),
+                act and ("act, 1 step", act_cmd(act, act_cache), r1),
+            ]
+        )
+        py, c1, cnp = (
+            g["python -c pass"],
+            g["conveyor run, 1 step"],
+            g["conveyor run, 1 step, no .pyc cache"],
+        )
         a1 = g.get("act, 1 step")
         raw["onestep"] = {"python": py, "conveyor": c1, "act": a1, "conveyor_no_pyc": cnp}
-        row("3 one-step run", "wall", med(py), "python -c pass", med(c1), med(a1),
-            "act: 43 ms earlier", None, mn(c1), mn(a1))
-        row("3 one-step run", "wall, no .pyc (compiles src)", med(py), "python -c pass",
-            med(cnp), med(a1), "", None, mn(cnp), mn(a1))
+        row(
+            "3 one-step run",
+            "wall",
+            med(py),
+            "python -c pass",
+            med(c1),
+            med(a1),
+            "act: 43 ms earlier",
+            None,
+            mn(c1),
+            mn(a1),
+        )
+        row(
+            "3 one-step run",
+            "wall, no .pyc (compiles src)",
+            med(py),
+            "python -c pass",
+            med(cnp),
+            med(a1),
+            "",
+            None,
+            mn(cnp),
+            mn(a1),
+        )
 
     # ---- 4. dry-run of 50 jobs
     if "dry50" in only:
         log("\n[4] dry-run of 50 jobs x 3 steps")
         r = repo("dry50", wf_dry50())
-        g = timer.group([
-            ("python -c pass", [sys.executable, "-c", "pass"], None),
-            ("conveyor run --dry-run, 50 jobs", conv_cmd(r, "--dry-run"), r),
-            ("conveyor run --list, 50 jobs", conv_cmd(r, "--list"), r),
-            act and ("act --dryrun, 50 jobs", act_cmd(act, act_cache, "--dryrun"), r),
-            act and ("act --list, 50 jobs", act_cmd(act, act_cache, "--list"), r),
-        ])
+        g = timer.group(
+            [
+                ("python -c pass", [sys.executable, "-c", "pass"], None),
+                ("conveyor run --dry-run, 50 jobs", conv_cmd(r, "--dry-run"), r),
+                ("conveyor run --list, 50 jobs", conv_cmd(r, "--list"), r),
+                act and ("act --dryrun, 50 jobs", act_cmd(act, act_cache, "--dryrun"), r),
+                act and ("act --list, 50 jobs", act_cmd(act, act_cache, "--list"), r),
+            ]
+        )
         py = g["python -c pass"]
         cd, cl = g["conveyor run --dry-run, 50 jobs"], g["conveyor run --list, 50 jobs"]
         ad, al = g.get("act --dryrun, 50 jobs"), g.get("act --list, 50 jobs")
-        raw["dry50"] = {"python": py, "conveyor_dry": cd, "conveyor_list": cl, "act_dry": ad,
-                        "act_list": al}
-        row("4 dry-run 50 jobs", "--dry-run wall", med(py), "python -c pass", med(cd),
-            med(ad), "act: 0.95 s earlier", None, mn(cd), mn(ad))
-        row("4 dry-run 50 jobs", "--list wall", med(py), "python -c pass", med(cl), med(al),
-            "", None, mn(cl), mn(al))
+        raw["dry50"] = {
+            "python": py,
+            "conveyor_dry": cd,
+            "conveyor_list": cl,
+            "act_dry": ad,
+            "act_list": al,
+        }
+        row(
+            "4 dry-run 50 jobs",
+            "--dry-run wall",
+            med(py),
+            "python -c pass",
+            med(cd),
+            med(ad),
+            "act: 0.95 s earlier",
+            None,
+            mn(cd),
+            mn(ad),
+        )
+        row(
+            "4 dry-run 50 jobs",
+            "--list wall",
+            med(py),
+            "python -c pass",
+            med(cl),
+            med(al),
+            "",
+            None,
+            mn(cl),
+            mn(al),
+        )
 
     # ---- 5. parse + plan of a large workflow
     if "large" in only:
         log("\n[5] parse+plan: 500 jobs x 10 steps (needs chains, fan-ins, 2x2 matrices)")
         r = repo("large", wf_large())
-        g = timer.group([
-            ("python -c pass", [sys.executable, "-c", "pass"], None),
-            ("conveyor run --dry-run, 500 jobs", conv_cmd(r, "--dry-run"), r),
-            ("conveyor run --list, 500 jobs", conv_cmd(r, "--list"), r),
-            act and ("act --list, 500 jobs", act_cmd(act, act_cache, "--list"), r),
-        ])
+        g = timer.group(
+            [
+                ("python -c pass", [sys.executable, "-c", "pass"], None),
+                ("conveyor run --dry-run, 500 jobs", conv_cmd(r, "--dry-run"), r),
+                ("conveyor run --list, 500 jobs", conv_cmd(r, "--list"), r),
+                act and ("act --list, 500 jobs", act_cmd(act, act_cache, "--list"), r),
+            ]
+        )
         py = g["python -c pass"]
         cd, cl = g["conveyor run --dry-run, 500 jobs"], g["conveyor run --list, 500 jobs"]
         al = g.get("act --list, 500 jobs")
         inproc = run_driver(PARSE_DRIVER, [str(src), str(r), str(repeats)], env, tmp)
-        for k in ("import", "yaml_c_safe_load", "yaml_c_compose", "load_workflow", "load_event",
-                  "plan", "load_plus_plan"):
+        for k in (
+            "import",
+            "yaml_c_safe_load",
+            "yaml_c_compose",
+            "load_workflow",
+            "load_event",
+            "plan",
+            "load_plus_plan",
+        ):
             log(f"  in-process {k:<33} median {ms(inproc.get(k)):>9}")
-        raw["large"] = {"python": py, "conveyor_dry": cd, "conveyor_list": cl, "act_list": al,
-                        "in_process": inproc}
+        raw["large"] = {
+            "python": py,
+            "conveyor_dry": cd,
+            "conveyor_list": cl,
+            "act_list": al,
+            "in_process": inproc,
+        }
         lp = inproc.get("load_plus_plan")
-        row("5 parse+plan 500x10", "load_workflow+plan (in-proc)", inproc.get("yaml_c_safe_load"),
-            "yaml.load CSafeLoader", lp, None, "< 1 s", None if lp is None else lp < 1.0)
+        row(
+            "5 parse+plan 500x10",
+            "load_workflow+plan (in-proc)",
+            inproc.get("yaml_c_safe_load"),
+            "yaml.load CSafeLoader",
+            lp,
+            None,
+            "< 1 s",
+            None if lp is None else lp < 1.0,
+        )
         row("5 parse+plan 500x10", "  of which plan()", None, "", inproc.get("plan"), None)
-        row("5 parse+plan 500x10", "--list wall", med(py), "python -c pass", med(cl),
-            med(al), "< 1 s", None if med(cl) is None else med(cl) < 1.0, mn(cl), mn(al))
-        row("5 parse+plan 500x10", "--dry-run wall", med(py), "python -c pass", med(cd),
-            None, "< 1 s", None if med(cd) is None else med(cd) < 1.0, mn(cd))
+        row(
+            "5 parse+plan 500x10",
+            "--list wall",
+            med(py),
+            "python -c pass",
+            med(cl),
+            med(al),
+            "< 1 s",
+            None if med(cl) is None else med(cl) < 1.0,
+            mn(cl),
+            mn(al),
+        )
+        row(
+            "5 parse+plan 500x10",
+            "--dry-run wall",
+            med(py),
+            "python -c pass",
+            med(cd),
+            None,
+            "< 1 s",
+            None if med(cd) is None else med(cd) < 1.0,
+            mn(cd),
+        )
 
     # ---- 6. startup
     if "startup" in only:
         log("\n[6] startup")
-        g = timer.group([
-            ("python -c pass", [sys.executable, "-c", "pass"], None),
-            ("conveyor --version", [*conveyor, "--version"], None),
-            ("python -c 'import conveyor.cli.main'",
-             [sys.executable, "-c", "import conveyor.cli.main"], None),
-            ("python -c 'import <modules run uses>'", [sys.executable, "-c", IMPORT_RUN_PATH],
-             None),
-            act and ("act --version", [act, "--version"], None),
-        ])
+        g = timer.group(
+            [
+                ("python -c pass", [sys.executable, "-c", "pass"], None),
+                ("conveyor --version", [*conveyor, "--version"], None),
+                (
+                    "python -c 'import conveyor.cli.main'",
+                    [sys.executable, "-c", "import conveyor.cli.main"],
+                    None,
+                ),
+                (
+                    "python -c 'import <modules run uses>'",
+                    [sys.executable, "-c", IMPORT_RUN_PATH],
+                    None,
+                ),
+                act and ("act --version", [act, "--version"], None),
+            ]
+        )
         py, cv = g["python -c pass"], g["conveyor --version"]
-        imp, imp_run = g["python -c 'import conveyor.cli.main'"], \
-            g["python -c 'import <modules run uses>'"]
+        imp, imp_run = (
+            g["python -c 'import conveyor.cli.main'"],
+            g["python -c 'import <modules run uses>'"],
+        )
         av = g.get("act --version")
-        raw["startup"] = {"python": py, "conveyor_version": cv, "import_cli_main": imp,
-                          "act_version": av, "import_run_path": imp_run}
-        row("6 startup", "--version wall", med(py), "python -c pass", med(cv), med(av), "",
-            None, mn(cv), mn(av))
-        row("6 startup", "import modules `run` uses", med(py), "python -c pass",
-            med(imp_run), None, "", None, mn(imp_run))
+        raw["startup"] = {
+            "python": py,
+            "conveyor_version": cv,
+            "import_cli_main": imp,
+            "act_version": av,
+            "import_run_path": imp_run,
+        }
+        row(
+            "6 startup",
+            "--version wall",
+            med(py),
+            "python -c pass",
+            med(cv),
+            med(av),
+            "",
+            None,
+            mn(cv),
+            mn(av),
+        )
+        row(
+            "6 startup",
+            "import modules `run` uses",
+            med(py),
+            "python -c pass",
+            med(imp_run),
+            None,
+            "",
+            None,
+            mn(imp_run),
+        )
 
     # ---- profiles
     profiles: dict[str, Any] = {}
@@ -757,13 +1118,16 @@ def main() -> int:
         log("\n[profile] cProfile of in-process conveyor.cli.main.main(...), all threads")
         pdir = tmp / "profiles"
         pdir.mkdir()
-        targets = [("run_1_step", repo("steps1", wf_steps(1)), []),
-                   ("run_101_steps", repo("steps101", wf_steps(101)), []),
-                   ("dry_run_500_jobs", repo("large", wf_large()), ["--dry-run"])]
+        targets = [
+            ("run_1_step", repo("steps1", wf_steps(1)), []),
+            ("run_101_steps", repo("steps101", wf_steps(101)), []),
+            ("dry_run_500_jobs", repo("large", wf_large()), ["--dry-run"]),
+        ]
         for name, r, extra in targets:
             out = pdir / f"{name}.prof"
-            meta = run_driver(PROFILE_DRIVER, [str(src), str(out), "run", "-C", str(r), *extra],
-                              env, tmp)
+            meta = run_driver(
+                PROFILE_DRIVER, [str(src), str(out), "run", "-C", str(r), *extra], env, tmp
+            )
             if "error" in meta:
                 profiles[name] = meta
                 continue
@@ -774,27 +1138,41 @@ def main() -> int:
             shutil.copy(out, kept)
             hs["prof_file"] = str(kept.relative_to(ROOT))
             profiles[name] = hs
-            log(f"  {name}: wall under profiler {ms(meta['wall'])}, "
-                f"{meta['threads_profiled']} threads merged -> {hs['prof_file']}")
+            log(
+                f"  {name}: wall under profiler {ms(meta['wall'])}, "
+                f"{meta['threads_profiled']} threads merged -> {hs['prof_file']}"
+            )
         log("[profile] python -X importtime, conveyor run of a one-step workflow")
         r1 = repo("steps1", wf_steps(1))
         profiles["importtime_run_1_step"] = importtime(
             [sys.executable, "-X", "importtime", "-m", "conveyor", "run", "-C", str(r1)],
-            r1, env, opts.top)
+            r1,
+            env,
+            opts.top,
+        )
         profiles["importtime_version"] = importtime(
-            [sys.executable, "-X", "importtime", "-m", "conveyor", "--version"], r1, env, 5)
+            [sys.executable, "-X", "importtime", "-m", "conveyor", "--version"], r1, env, 5
+        )
 
     # ---- report
     info["loadavg_end"] = _loadavg()
     busy = max((info["loadavg_start"] or [0])[0], (info["loadavg_end"] or [0])[0])
     if busy > 0.5 * (info["usable_cores"] or 1):
-        notes.append(f"machine was busy (1-min load average up to {busy} on "
-                     f"{info['usable_cores']} cores): numbers are noisy, re-run on an idle machine")
+        notes.append(
+            f"machine was busy (1-min load average up to {busy} on "
+            f"{info['usable_cores']} cores): numbers are noisy, re-run on an idle machine"
+        )
     for t in (timer, timer_nopyc):
         notes.extend(f"FAILED {f}" for f in t.failures)
-    result = {"machine": info, "notes": notes, "rows": rows, "raw": raw, "profiles": profiles,
-              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-              "workloads": {k: str(v) for k, v in repos.items()}}
+    result = {
+        "machine": info,
+        "notes": notes,
+        "rows": rows,
+        "raw": raw,
+        "profiles": profiles,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "workloads": {k: str(v) for k, v in repos.items()},
+    }
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     opts.out.write_text(json.dumps(result, indent=2, default=str))
     print_report(result, opts.top)
@@ -808,28 +1186,62 @@ def main() -> int:
 
 def print_report(result: dict[str, Any], top: int) -> None:
     info = result["machine"]
-    print(f"\nMachine: {info['cpu']}, {info['cores']} cores ({info['usable_cores']} usable), "
-          f"Python {info['python']}, {info['bash']}, load avg {info['loadavg_start']} -> "
-          f"{info['loadavg_end']}")
+    print(
+        f"\nMachine: {info['cpu']}, {info['cores']} cores ({info['usable_cores']} usable), "
+        f"Python {info['python']}, {info['bash']}, load avg {info['loadavg_start']} -> "
+        f"{info['loadavg_end']}"
+    )
     src = info["source"]
-    print(f"Source: {'snapshot of' if src['snapshot'] else 'live'} src/ at HEAD "
-          f"{src['git_head']} (+ working tree), .py sha256 {src['src_sha256']}")
-    print(f"Conveyor: {info['conveyor_version']}   act: {info['act_version'] or 'skipped'}   "
-          f"N={info['repeats']} (median), warm-up {info['warmup']}")
-    header = ["scenario", "metric", "baseline", "base", "conveyor", "act", "conv/base",
-              "conv/act", "conv min", "act min", "target", "ok"]
+    print(
+        f"Source: {'snapshot of' if src['snapshot'] else 'live'} src/ at HEAD "
+        f"{src['git_head']} (+ working tree), .py sha256 {src['src_sha256']}"
+    )
+    print(
+        f"Conveyor: {info['conveyor_version']}   act: {info['act_version'] or 'skipped'}   "
+        f"N={info['repeats']} (median), warm-up {info['warmup']}"
+    )
+    header = [
+        "scenario",
+        "metric",
+        "baseline",
+        "base",
+        "conveyor",
+        "act",
+        "conv/base",
+        "conv/act",
+        "conv min",
+        "act min",
+        "target",
+        "ok",
+    ]
     table = [header]
     for r in result["rows"]:
         ok = "" if r["target_met"] is None else ("yes" if r["target_met"] else "NO")
-        table.append([r["scenario"], r["metric"], r["baseline"] or "-", ms(r["baseline_s"]),
-                      ms(r["conveyor_s"]), ms(r["act_s"]),
-                      ratio(r["conveyor_s"], r["baseline_s"]), ratio(r["conveyor_s"], r["act_s"]),
-                      ms(r.get("conveyor_min_s")), ms(r.get("act_min_s")), r["target"], ok])
+        table.append(
+            [
+                r["scenario"],
+                r["metric"],
+                r["baseline"] or "-",
+                ms(r["baseline_s"]),
+                ms(r["conveyor_s"]),
+                ms(r["act_s"]),
+                ratio(r["conveyor_s"], r["baseline_s"]),
+                ratio(r["conveyor_s"], r["act_s"]),
+                ms(r.get("conveyor_min_s")),
+                ms(r.get("act_min_s")),
+                r["target"],
+                ok,
+            ]
+        )
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     print()
     for n, row in enumerate(table):
-        print("  ".join(str(c).ljust(w) if i < 3 or i >= 10 else str(c).rjust(w)
-                        for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+        print(
+            "  ".join(
+                str(c).ljust(w) if i < 3 or i >= 10 else str(c).rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths))
+            ).rstrip()
+        )
         if n == 0:
             print("  ".join("-" * w for w in widths))
     for note in result["notes"]:
@@ -840,16 +1252,21 @@ def print_report(result: dict[str, Any], top: int) -> None:
         p = profiles.get(name)
         if not p or "error" in p:
             continue
-        print(f"\nProfile {name}: {ms(p['wall'])} wall under cProfile, "
-              f"{p['threads_profiled']} worker threads merged; "
-              f"non-blocking self time {p['total_self_ms_non_blocking']:.0f} ms, "
-              f"blocking {p['total_self_ms_blocking']:.0f} ms ({p['prof_file']})")
+        print(
+            f"\nProfile {name}: {ms(p['wall'])} wall under cProfile, "
+            f"{p['threads_profiled']} worker threads merged; "
+            f"non-blocking self time {p['total_self_ms_non_blocking']:.0f} ms, "
+            f"blocking {p['total_self_ms_blocking']:.0f} ms ({p['prof_file']})"
+        )
         print("  top self time (excluding waits on children/threads):")
         for r in p["top_self"][:top]:
             print(f"    {r['tottime_ms']:8.1f} ms  {r['ncalls']:>7}x  {r['where']}")
         print("  top conveyor functions by cumulative time (single-call entry chain omitted):")
-        chain = [r for r in p["conveyor_cumulative"]
-                 if not (r["ncalls"] == 1 and r["cumtime_ms"] > 0.5 * p["wall"] * 1000)]
+        chain = [
+            r
+            for r in p["conveyor_cumulative"]
+            if not (r["ncalls"] == 1 and r["cumtime_ms"] > 0.5 * p["wall"] * 1000)
+        ]
         for r in chain[:top]:
             print(f"    {r['cumtime_ms']:8.1f} ms  {r['ncalls']:>7}x  {r['where']}")
         print("  blocking (waiting on child processes / other threads):")
@@ -857,8 +1274,10 @@ def print_report(result: dict[str, Any], top: int) -> None:
             print(f"    {r['tottime_ms']:8.1f} ms  {r['ncalls']:>7}x  {r['where']}")
     imp = profiles.get("importtime_run_1_step")
     if imp:
-        print(f"\nImport time, `conveyor run` of a one-step workflow: {imp['total_ms']:.0f} ms over "
-              f"{imp['modules']} modules (conveyor's own modules: {imp['conveyor_self_ms']:.0f} ms self)")
+        print(
+            f"\nImport time, `conveyor run` of a one-step workflow: {imp['total_ms']:.0f} ms over "
+            f"{imp['modules']} modules (conveyor's own modules: {imp['conveyor_self_ms']:.0f} ms self)"
+        )
         print("  top-level imports by cumulative time:")
         for r in imp["top_cumulative"][:top]:
             print(f"    {r['cumulative_us'] / 1000:7.1f} ms  {r['module']}")
@@ -867,8 +1286,10 @@ def print_report(result: dict[str, Any], top: int) -> None:
             print(f"    {r['self_us'] / 1000:7.1f} ms  {r['module']}")
     imp = profiles.get("importtime_version")
     if imp:
-        print(f"Import time, `conveyor --version`: {imp['total_ms']:.0f} ms over "
-              f"{imp['modules']} modules")
+        print(
+            f"Import time, `conveyor --version`: {imp['total_ms']:.0f} ms over "
+            f"{imp['modules']} modules"
+        )
 
 
 if __name__ == "__main__":
