@@ -240,3 +240,18 @@ def test_no_workflows(repo: Repo) -> None:
     res = repo.run("--list")
     assert res.code == 2
     assert "no workflow files found" in res.err
+
+
+def test_relative_workflow_path_is_read_from_the_c_directory(repo: Repo, tmp_path: Path) -> None:
+    # like `git -C`: -W .github/workflows/x.yml names the file of the repository given
+    # with -C, even when the current directory has a file of the same name
+    decoy = tmp_path / ".github" / "workflows" / "ci.yml"
+    decoy.parent.mkdir(parents=True, exist_ok=True)
+    decoy.write_text("on: push\njobs:\n  decoy:\n    runs-on: x\n    steps: [{run: 'true'}]\n")
+    repo.workflow(
+        "ci.yml", "on: push\njobs:\n  real:\n    runs-on: x\n    steps: [{run: 'true'}]\n"
+    )
+    repo.commit()
+    res = repo.run("-W", ".github/workflows/ci.yml", "--list")
+    assert res.code == 0, res.text
+    assert "real" in res.out and "decoy" not in res.out

@@ -32,10 +32,10 @@ def load_workflows(root: Path, selector: str | None) -> list[Any]:
     from conveyor.workflow.files import discover_workflows, workflow_files
 
     if selector:
+        # like `git -C`: a relative path is read from the -C directory first
         target = Path(selector)
-        target = target if target.is_absolute() else (Path.cwd() / target)
-        if not target.exists():
-            target = root / selector
+        if not target.is_absolute():
+            target = root / selector if (root / selector).exists() else Path.cwd() / selector
         if not target.exists():
             raise UsageError(f"workflow path '{selector}' does not exist")
         paths = workflow_files(target) if target.is_dir() else [target]

@@ -1,0 +1,98 @@
+"""Workloads: the generated workflows and the throwaway git repos that hold them."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+HEADER = "name: ci\non: push\njobs:\n"
+
+
+def wf_steps(n: int) -> str:
+    steps = "".join("      - run: true\n" for _ in range(n))
+    return HEADER + f"  build:\n    runs-on: ubuntu-latest\n    steps:\n{steps}"
+
+
+def wf_jobs(n: int, chain: bool = False) -> str:
+    out = [HEADER]
+    for i in range(n):
+        out.append(f"  j{i:03d}:\n    runs-on: ubuntu-latest\n")
+        if chain and i:
+            out.append(f"    needs: j{i - 1:03d}\n")
+        out.append("    steps:\n      - run: true\n")
+    return "".join(out)
+
+
+def wf_dry50() -> str:
+    """50 jobs x 3 steps; five needs-chains of ten jobs; env + expressions like real CI."""
+    out = [HEADER.replace("jobs:\n", "env:\n  LEVEL: info\njobs:\n")]
+    for i in range(50):
+        out.append(f"  job{i:02d}:\n    name: Job {i}\n    runs-on: ubuntu-latest\n")
+        if i % 10:
+            out.append(f"    needs: job{i - 1:02d}\n")
+        out.append("    steps:\n")
+        out.append(f"      - name: Prepare {i}\n        run: echo prepare {i}\n")
+        out.append(
+            "      - name: Build\n        run: |\n          echo build ${{ github.sha }}\n"
+            "          echo $LEVEL\n"
+        )
+        out.append("      - name: Test\n        if: success()\n        run: echo test\n")
+    return "".join(out)
+
+
+def wf_large(jobs: int = 500, steps: int = 10) -> str:
+    """``jobs`` x ``steps``: needs-chains of 10, a fan-in every 50 jobs, a 2x2 matrix every 100."""
+    out = [HEADER.replace("jobs:\n", 'env:\n  GLOBAL: "1"\njobs:\n')]
+    for i in range(jobs):
+        out.append(f"  job{i:03d}:\n    name: Job {i}\n    runs-on: ubuntu-latest\n")
+        if i % 50 == 49:
+            out.append(f"    needs: [job{i - 1:03d}, job{i - 11:03d}, job{i - 21:03d}]\n")
+        elif i % 10:
+            out.append(f"    needs: job{i - 1:03d}\n")
+        if i % 100 == 5:
+            out.append(
+                "    strategy:\n      matrix:\n        os: [linux, mac]\n"
+                "        py: ['3.11', '3.12']\n"
+            )
+        out.append(f'    env:\n      JOB_INDEX: "{i}"\n    steps:\n')
+        for s in range(steps):
+            if s % 3 == 0:
+                out.append(
+                    f"      - name: Step {s}\n        run: echo step {s} ${{{{ github.ref }}}}\n"
+                )
+            elif s % 3 == 1:
+                out.append(
+                    f"      - name: Step {s}\n        if: ${{{{ success() }}}}\n"
+                    f'        env:\n          S: "{s}"\n        run: echo $S\n'
+                )
+            else:
+                out.append(f"      - run: |\n          echo multi {s}\n          true\n")
+    return "".join(out)
+
+
+def make_repo(path: Path, workflow: str, env: dict[str, str]) -> Path:
+    wf = path / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "ci.yml").write_text(workflow)
+    (path / "README.md").write_text("bench workload\n")
+    git = [
+        "git",
+        "-c",
+        "user.name=bench",
+        "-c",
+        "user.email=bench@example.com",
+        "-c",
+        "init.defaultBranch=main",
+        "-c",
+        "commit.gpgsign=false",
+    ]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "bench workload"]):
+        subprocess.run(
+            git + args,
+            cwd=path,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    return path
