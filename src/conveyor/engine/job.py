@@ -247,7 +247,8 @@ class JobRunner:
                 WATCHDOG.cancel(timer)
             self.executor.teardown()
         self.report.conclusion = scope.status  # type: ignore[assignment]
-        if self.timed_out:
+        if self.timed_out or self.cancel.is_set():
+            # StepsRunner: the job's result is Canceled once its cancellation fires
             self.report.conclusion = "cancelled"
         self.report.duration = time.monotonic() - start
         self._write_summary()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,14 +76,17 @@ def run_step(runner: JobRunner, step: Step, scope: Scope) -> StepReport:
         env = runner.evaluate_env(step.env, scope, runner.env_context(scope))
         step_env = {**scope.env, **env}
         timeout = _step_timeout(runner, step, scope, step_env)
-        # a step that runs while the job is being cancelled (if: always()) must not be killed
-        token = CancelToken() if runner.cancel.is_set() else CancelToken(runner.cancel)
-        if step.run is not None:
-            outcome, rep.outputs = run_script(runner, step, scope, step_env, timeout, token)
-        else:
-            from conveyor.actions.runner import run_action
+        token = CancelToken()
+        stop = _cancel_unless_condition_holds(runner, step, scope, token)
+        try:
+            if step.run is not None:
+                outcome, rep.outputs = run_script(runner, step, scope, step_env, timeout, token)
+            else:
+                from conveyor.actions.runner import run_action
 
-            outcome, rep.outputs = run_action(runner, step, scope, step_env, timeout, token)
+                outcome, rep.outputs = run_action(runner, step, scope, step_env, timeout, token)
+        finally:
+            runner.cancel.remove_listener(stop)
     except Exception as e:  # expression errors, missing actions: the step fails, the job goes on
         from conveyor.engine.job import StepFailed
 
@@ -110,6 +114,36 @@ def run_step(runner: JobRunner, step: Step, scope: Scope) -> StepReport:
         scope.status = "cancelled"
     _record(runner, step, scope, rep)
     return rep
+
+
+def _cancel_unless_condition_holds(
+    runner: JobRunner, step: Step, scope: Scope, token: CancelToken
+) -> Callable[[], None]:
+    """When the job is cancelled while this step runs, the runner re-evaluates the step's
+    condition with the job cancelled: a step that still should run (``if: always()``,
+    ``cancelled()``) goes on; others are stopped (StepsRunner.cs)."""
+
+    def on_cancel() -> None:
+        try:
+            from conveyor.expr import evaluate_condition
+
+            cancelled = _with_status(scope, "cancelled")
+            holds = bool(evaluate_condition(step.if_ or "", runner.eval_ctx(cancelled)))
+        except Exception:
+            holds = False
+        if not holds:
+            token.set(runner.cancel.reason or "cancelled")
+
+    if runner.cancel.is_set():
+        return on_cancel  # the job is already cancelled: this step runs because it should
+    runner.cancel.add_listener(on_cancel)
+    return on_cancel
+
+
+def _with_status(scope: Scope, status: str) -> Scope:
+    from dataclasses import replace
+
+    return replace(scope, status=status)
 
 
 def _generated_name(step: Step) -> str:
