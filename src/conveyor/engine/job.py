@@ -224,10 +224,11 @@ class JobRunner:
             self.executor.prepare()
             defaults = {**self.spec.workflow.defaults_run, **self.job.defaults_run}
             self.defaults = defaults
-            from conveyor.actions.runner import run_pre_steps
-
             self.root_scope = scope
-            run_pre_steps(self, scope)
+            if any(st.uses for st in self.job.steps):
+                from conveyor.actions.runner import run_pre_steps
+
+                run_pre_steps(self, scope)
             run_steps(self, self.job.steps, scope, self.report.steps)
             self._run_post_steps(scope)
             self.report.outputs = self._job_outputs(scope)
