@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +187,15 @@ def test_logs_without_history(repo: Repo) -> None:
     res = repo.cli("logs", "last")
     assert res.code == 1
     assert "no runs recorded yet" in res.err
+
+
+def test_run_history_is_ignored_by_git(ran: tuple[Repo, dict[str, Any]]) -> None:
+    repo, _ = ran
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert ".conveyor" not in status

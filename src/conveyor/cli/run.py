@@ -175,6 +175,9 @@ def _execute(
     event = the_plan.event
     data = data_dir(root)
     store = Store(data / "conveyor.db")
+    ignore = data / ".gitignore"
+    if not ignore.exists():  # run history is not part of the repository: git ignores it
+        ignore.write_text("*\n", encoding="utf-8")
     run_id = store.start_run(repo.full_name, event.name, event.ref, event.sha, data / "runs")
     run_dir = data / "runs" / str(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
