@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conveyor.workflow import event as event_mod
+from conveyor.workflow import changes as changes_mod
 from conveyor.workflow.event import ZERO_SHA, Event, EventError, changed_files, load_event
 
 
@@ -159,7 +159,7 @@ def test_push_without_a_usable_diff_is_unknown(
     for payload in cases:
         ev = load_event("push", repo.path, write_event(tmp_path, payload))
         assert changed_files(ev, repo.path) is None
-    monkeypatch.setattr(event_mod, "MAX_DIFF_COMMITS", 1)  # GitHub: more than 1,000
+    monkeypatch.setattr(changes_mod, "MAX_DIFF_COMMITS", 1)  # GitHub: more than 1,000
     payload = {"ref": "refs/heads/main", "before": first, "after": after}
     ev = load_event("push", repo.path, write_event(tmp_path, payload))
     assert changed_files(ev, repo.path) is None
