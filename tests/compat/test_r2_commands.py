@@ -77,7 +77,8 @@ def test_error_annotation_and_debug_hidden_by_default(repo: Repo) -> None:
     # an ::error:: annotation does not fail the step
     assert r.code == 0, r.text
     assert "Missing semicolon" in r.out and "TheTitle" in r.out and "app.js" in r.out
-    assert "::error title" not in r.out  # the command itself is not echoed
+    # the command itself is not echoed
+    assert not _printed(r.out, "::error title=TheTitle,file=app.js,line=1,endLine=2,col=3::Missing semicolon")
     # "runner.debug: This is set only if debug logging is enabled"; debug messages hidden otherwise
     assert r.step("j", "a")["outputs"] == {"d": "|unset"}
     assert "secret-debug-text" not in r.out
@@ -189,7 +190,7 @@ def test_add_mask_inside_composite_action(repo: Repo) -> None:
               - uses: actions/checkout@v4
               - id: c
                 uses: ./comp
-              - run: echo "outside: ${{ steps.c.outputs.token }}"
+              - run: 'echo "outside: ${{ steps.c.outputs.token }}"'
         """
     )
     repo.commit()

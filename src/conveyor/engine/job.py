@@ -76,6 +76,16 @@ def plain(value: Any) -> bool:
     return True
 
 
+def step_debug(run: RunEnv) -> bool:
+    """Step debug logging: the secret or variable ACTIONS_STEP_DEBUG is ``true`` (docs
+    "Enabling debug logging"; the secret wins over the variable). The runner reads it with
+    ``bool.TryParse``: case-insensitive, surrounding whitespace ignored."""
+    value = run.secrets.get("ACTIONS_STEP_DEBUG")
+    if value is None:
+        value = run.vars.get("ACTIONS_STEP_DEBUG")
+    return (value or "").strip().lower() == "true"
+
+
 class JobRunner:
     def __init__(self, run: RunEnv, spec: JobSpec) -> None:
         self.run = run
@@ -101,7 +111,9 @@ class JobRunner:
             run.console, spec.label, run.run_dir / "logs" / f"{spec.log_name}.log", run.masker
         )
         self.report.log = str(self.out.log_path)
-        self.runner_ctx = runner_context(self.paths.temp, self.paths.tool_cache)
+        self.runner_ctx = runner_context(
+            self.paths.temp, self.paths.tool_cache, debug=step_debug(run)
+        )
         self.github = dict(spec.github)
         self.github["job"] = spec.key
         self.github["workspace"] = str(self.paths.workspace)
