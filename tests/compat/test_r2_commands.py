@@ -78,7 +78,9 @@ def test_error_annotation_and_debug_hidden_by_default(repo: Repo) -> None:
     assert r.code == 0, r.text
     assert "Missing semicolon" in r.out and "TheTitle" in r.out and "app.js" in r.out
     # the command itself is not echoed
-    assert not _printed(r.out, "::error title=TheTitle,file=app.js,line=1,endLine=2,col=3::Missing semicolon")
+    assert not _printed(
+        r.out, "::error title=TheTitle,file=app.js,line=1,endLine=2,col=3::Missing semicolon"
+    )
     # "runner.debug: This is set only if debug logging is enabled"; debug messages hidden otherwise
     assert r.step("j", "a")["outputs"] == {"d": "|unset"}
     assert "secret-debug-text" not in r.out
@@ -171,10 +173,12 @@ def test_add_mask_inside_composite_action(repo: Repo) -> None:
           steps:
             - id: gen
               shell: bash
+              # built at run time: the script itself is printed before the mask exists
               run: |
-                echo "::add-mask::zebra-quartz-77"
-                echo "inside: zebra-quartz-77"
-                echo "token=zebra-quartz-77" >> "$GITHUB_OUTPUT"
+                v="zebra-quartz-$((70 + 7))"
+                echo "::add-mask::$v"
+                echo "inside: $v"
+                echo "token=$v" >> "$GITHUB_OUTPUT"
         """,
     )
     repo.workflow(

@@ -60,13 +60,12 @@ def load_called(wr: WorkflowRunner, uses: str) -> Workflow:
 
 
 def run_call(wr: WorkflowRunner, pj: PlannedJob, combos: list[dict[str, Any] | None]) -> NodeResult:
-    from conveyor.engine.scheduler import NodeResult, WorkflowRunner
+    from conveyor.engine.scheduler import NodeResult, WorkflowRunner, merge_outputs
     from conveyor.expr import evaluate_value, to_string
     from conveyor.workflow.inputs import InputError, resolve_call_inputs
     from conveyor.workflow.plan import plan_workflow
 
     reports: list[JobReport] = []
-    outputs: dict[str, str] = {}
     failed = False
     for combo in combos:
         name = wr.job_name(pj, combo)
@@ -131,9 +130,10 @@ def run_call(wr: WorkflowRunner, pj: PlannedJob, combos: list[dict[str, Any] | N
                 }
             )
             rep.outputs[out_name] = to_string(evaluate_value(value, octx))
-        outputs.update(rep.outputs)
         if rep.conclusion == "failure":
             failed = True
+    # calls run one after another here: list order is completion order
+    outputs = merge_outputs(reports)
     result: Conclusion = (
         "failure"
         if failed

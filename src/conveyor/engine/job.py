@@ -104,6 +104,7 @@ class JobRunner:
         self.shells: dict[tuple[str | None, str], Any] = {}  # resolved shells by (name, PATH)
         self.pre_state: dict[int, dict[str, str]] = {}  # pre steps run at job start, by step
         self.root_scope: Scope | None = None
+        self._environment_url: Any = None  # environment.url, evaluated when the job ends
         job_dir = run.run_dir / "work" / spec.log_name
         self.executor = HostExecutor(job_dir, run.repo.name, run.tool_cache)
         self.paths = self.executor.paths
@@ -244,6 +245,7 @@ class JobRunner:
             run_steps(self, self.job.steps, scope, self.report.steps)
             self._run_post_steps(scope)
             self.report.outputs = self._job_outputs(scope)
+            self._finish_environment(scope)
         except StepFailed as e:
             # the job failed while being set up: its steps never ran, as on GitHub
             self.out.info(f"Error: {e}", "31")
@@ -282,16 +284,27 @@ class JobRunner:
         wf_env = self.evaluate_env(self.spec.workflow.env, scope, {})
         self.job_env = {**wf_env, **self.evaluate_env(job.env, scope, wf_env)}
         if job.environment is not None:
-            env = self.evaluate(job.environment, scope)
-            if isinstance(env, str):
-                env = {"name": env}
-            if isinstance(env, dict) and env.get("name"):
-                from conveyor.expr import to_string
+            # the name is known when the job starts; the url is evaluated when it ends, so
+            # it can use steps.<id>.outputs (docs "Example: Using output as URL")
+            raw = job.environment
+            env = {"name": raw} if isinstance(raw, str) else raw
+            if isinstance(env, dict):
+                name = self.evaluate(env.get("name"), scope)
+                if isinstance(name, dict):  # `environment: ${{ fromJSON(...) }}`
+                    env, name = name, name.get("name")
+                if name:
+                    from conveyor.expr import to_string
 
-                self.report.environment = {
-                    "name": to_string(env.get("name")),
-                    "url": to_string(env.get("url")),
-                }
+                    self.report.environment = {"name": to_string(name), "url": ""}
+                    self._environment_url = env.get("url")
+
+    def _finish_environment(self, scope: Scope) -> None:
+        if self.report.environment is None or self._environment_url is None:
+            return
+        try:
+            self.report.environment["url"] = self.evaluate_str(self._environment_url, scope)
+        except Exception as e:  # a bad url expression does not fail the job
+            self.out.info(f"Warning: environment url: {e}", "33")
 
     def _check_runs_on(self, scope: Scope) -> None:
         value = self.evaluate(self.job.runs_on, scope)

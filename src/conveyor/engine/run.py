@@ -35,10 +35,15 @@ def execute(plan: Plan, run: RunEnv) -> RunReport:
     def one(i: int, wplan: WorkflowPlan) -> None:
         wf = wplan.workflow
         event, event_path, inputs = plan.event, run.event_path, run.inputs
+        extra: dict[str, Any] = {}
         if wf.path in run.inputs_by_file:
             inputs = run.inputs_by_file[wf.path]
-            strings = run.event_inputs_by_file.get(wf.path, {})
-            event = replace(event, payload={**event.payload, "inputs": strings})
+            extra["inputs"] = run.event_inputs_by_file.get(wf.path, {})
+        cron = _schedule_cron(wf) if event.name == "schedule" else None
+        if cron is not None and not event.payload.get("schedule"):
+            extra["schedule"] = cron  # github.event.schedule: the cron that fired
+        if extra:
+            event = replace(event, payload={**event.payload, **extra})
             if len(plan.workflows) > 1:  # each workflow its own GITHUB_EVENT_PATH
                 event_path = run.run_dir / f"event-{i + 1}.json"
             event_path.write_text(json.dumps(event.payload, indent=2), encoding="utf-8")
@@ -83,6 +88,18 @@ def execute(plan: Plan, run: RunEnv) -> RunReport:
         report.conclusion = "cancelled"
     report.duration = time.monotonic() - start
     return report
+
+
+def _schedule_cron(wf: Workflow) -> str | None:
+    """The first ``on.schedule`` cron: a local schedule run stands for that one (GitHub starts
+    one run per cron, each with its cron in ``github.event.schedule``)."""
+    raw = wf.on.get("schedule")
+    # normalised as {"cron": [...], "entries": [{"cron": ...}]}; a plain list is accepted too
+    items = raw if isinstance(raw, list) else (raw or {}).get("entries") or []
+    for item in items:
+        if isinstance(item, dict) and item.get("cron"):
+            return str(item["cron"])
+    return None
 
 
 def _workflow_concurrency(

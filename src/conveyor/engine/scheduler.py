@@ -28,6 +28,18 @@ class NodeResult:
     failed: bool = False  # counts against the workflow's conclusion
 
 
+def merge_outputs(reports: list[JobReport]) -> dict[str, str]:
+    """A matrix job's outputs: "combined from all jobs inside the matrix" (docs "Using Job
+    Outputs in a Matrix Job"); for each name the last combination to complete that actually
+    set a value wins, so an empty value never hides another combination's."""
+    outputs: dict[str, str] = {}
+    for rep in reports:
+        for name, value in rep.outputs.items():
+            if value != "" or name not in outputs:
+                outputs[name] = value
+    return outputs
+
+
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -251,6 +263,7 @@ class WorkflowRunner:
         slots = threading.BoundedSemaphore(limit)
         reports: list[JobReport | None] = [None] * len(combos)
         failed_flags = [False] * len(combos)
+        finished: list[JobReport] = []  # in the order the combinations completed
         lock = threading.Lock()
 
         def one(i: int, combo: dict[str, Any] | None) -> None:
@@ -261,6 +274,7 @@ class WorkflowRunner:
             with lock:
                 reports[i] = rep
                 failed_flags[i] = counted_failure
+                finished.append(rep)
             if counted_failure and fail_fast and len(combos) > 1:
                 matrix_cancel.set("fail-fast")
 
@@ -275,9 +289,7 @@ class WorkflowRunner:
             for t in threads:
                 t.join()
         final = [r for r in reports if r is not None]
-        outputs: dict[str, str] = {}
-        for r in final:
-            outputs.update(r.outputs)
+        outputs = merge_outputs(finished)
         failed = any(failed_flags)
         if failed:
             result: Conclusion = "failure"

@@ -88,6 +88,13 @@ def _text_map(value: Any) -> dict[str, str]:
     return {k: text(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
+def _mapping_or_expr(value: Any) -> dict[str, Any] | str:
+    """A mapping as a dict; a ``${{ }}`` written in its place stays a string."""
+    if isinstance(value, str):
+        return value
+    return dict(value or {})
+
+
 def _needs(value: Any) -> list[str]:
     if value is None:
         return []
@@ -142,7 +149,7 @@ class _Builder:
             timeout_minutes=job.get("timeout-minutes"),
             continue_on_error=job.get("continue-on-error", False),
             container=job.get("container"),
-            services=dict(job.get("services") or {}),
+            services=_mapping_or_expr(job.get("services")),
             environment=job.get("environment"),
             concurrency=job.get("concurrency"),
             permissions=job.get("permissions"),

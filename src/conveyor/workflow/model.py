@@ -54,7 +54,7 @@ class Job:
     timeout_minutes: float | str | None = None  # None means GitHub's default, 360
     continue_on_error: bool | str = False
     container: Any = None
-    services: dict[str, Any] = field(default_factory=dict)
+    services: dict[str, Any] | str = field(default_factory=dict)  # or an expression string
     environment: Any = None  # str or {name, url}
     concurrency: Any = None  # str or {group, cancel-in-progress}
     permissions: Any = None

@@ -97,6 +97,10 @@ def _check_event_name(ctx: Ctx, path: Path, name: str, at_key: bool = False) -> 
 def _check_event_config(ctx: Ctx, path: Path, event: str, spec: EventSpec, config: Any) -> None:
     if config is None:
         return
+    if isinstance(config, dict) and "if" in config:
+        # GitHub accepts (and ignores) an "if" under any event, undocumented but used by
+        # real workflows (rhysd/actionlint testdata/ok/github_events_if.yaml)
+        config = {key: value for key, value in config.items() if key != "if"}
     if event == "schedule":
         _check_schedule(ctx, path, config)
         return

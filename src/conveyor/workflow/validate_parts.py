@@ -129,7 +129,8 @@ def check_container(ctx: Ctx, path: Path, value: Any, service: bool = False) -> 
 
 
 def check_services(ctx: Ctx, path: Path, value: Any) -> None:
-    if not check_mapping(ctx, path, value):
+    # GitHub's schema gives "services" contexts, so a whole ${{ }} may stand for the mapping
+    if not check_mapping(ctx, path, value, expr_ok=True):
         return
     for name, service in value.items():
         if has_expr(service):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from conveyor.workflow.errors import Pos, WorkflowError
@@ -41,6 +43,26 @@ class _Loader(yaml.CSafeLoader):
 
     def ascend_resolver(self) -> None:
         return None
+
+
+class _RedefiningLoader(Composer, _Loader):
+    """Composes in Python so that an anchor may be defined again, as YAML 1.2 allows
+    (an alias refers to the closest preceding definition) and GitHub accepts.
+
+    libyaml's composer rejects a repeated anchor name, so this slower loader is used only
+    for documents that have one.
+    """
+
+    def __init__(self, stream: str) -> None:
+        _Loader.__init__(self, stream)
+        self.anchors: dict[str, Node] = {}
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if not self.check_event(AliasEvent):
+            anchor = getattr(self.peek_event(), "anchor", None)
+            if anchor is not None:
+                self.anchors.pop(anchor, None)  # a new definition replaces the old one
+        return super().compose_node(parent, index)
 
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -245,7 +267,12 @@ def load_yaml(text: str, file: str) -> Doc:
     """Parse one YAML document; raises WorkflowError (with a position) on bad YAML."""
     with paused_gc():
         try:
-            root = yaml.compose(text, Loader=_Loader)
+            try:
+                root = yaml.compose(text, Loader=_Loader)
+            except yaml.composer.ComposerError as exc:
+                if not str(exc.context or "").startswith("found duplicate anchor"):
+                    raise
+                root = yaml.compose(text, Loader=_RedefiningLoader)
         except yaml.YAMLError as exc:
             raise _syntax_error(exc, file) from None
         if root is None:
