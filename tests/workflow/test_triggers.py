@@ -373,3 +373,17 @@ def test_default_local_payloads_trigger(repo: Repo) -> None:
         {"push": {"branches": ["feature"], "paths": ["**.py"]}}, ev, repo.path
     ).triggered
     assert not match_trigger({"push": {"paths": ["docs/**"]}}, ev, repo.path).triggered
+
+
+def test_schedule_filter_on_a_loaded_workflow(tmp_path: Path) -> None:
+    # the loader's normal form of `schedule` is {"cron": [...], "entries": [...]}
+    from conveyor.workflow.loader import parse_workflow
+
+    wf = parse_workflow(
+        "on:\n  schedule:\n    - cron: '30 5 * * 1'\njobs:\n  a:\n    runs-on: x\n"
+        "    steps: [{run: 'true'}]\n",
+        "w.yml",
+    )
+    other = match_trigger(wf.on, Event("schedule", {"schedule": "0 0 * * *"}, "", ""), tmp_path)
+    mine = match_trigger(wf.on, Event("schedule", {"schedule": "30 5 * * 1"}, "", ""), tmp_path)
+    assert (other.triggered, mine.triggered) == (False, True)

@@ -168,8 +168,13 @@ def _workflow_run(cfg: dict[str, Any], event: Event) -> TriggerDecision:
 
 
 def _schedule(cfg: Any, event: Event) -> TriggerDecision:
-    items = cfg if isinstance(cfg, list) else (cfg or {}).get("schedule") or []
-    crons = [str(i.get("cron")) for i in items if isinstance(i, dict) and "cron" in i]
+    # the loader normalises `schedule` to {"cron": [...], "entries": [...]}; a raw list of
+    # {cron: ...} mappings (as written in YAML) is accepted too
+    if isinstance(cfg, dict) and isinstance(cfg.get("cron"), list):
+        crons = [str(c) for c in cfg["cron"]]
+    else:
+        items = cfg if isinstance(cfg, list) else (cfg or {}).get("schedule") or []
+        crons = [str(i.get("cron")) for i in items if isinstance(i, dict) and "cron" in i]
     wanted = event.payload.get("schedule")
     if wanted and crons and wanted not in crons:
         return TriggerDecision(False, f"schedule '{wanted}' not in {_fmt(crons)}")
