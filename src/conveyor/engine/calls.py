@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conveyor.engine.report import Conclusion, JobReport
+from conveyor.engine.report import JobReport
 from conveyor.executors.base import CancelToken
 
 if TYPE_CHECKING:
-    from conveyor.engine.scheduler import NodeResult, WorkflowRunner
+    from conveyor.engine.scheduler import WorkflowRunner
     from conveyor.workflow.model import Workflow
     from conveyor.workflow.plan import PlannedJob
 
@@ -59,87 +58,70 @@ def load_called(wr: WorkflowRunner, uses: str) -> Workflow:
     return wf
 
 
-def run_call(wr: WorkflowRunner, pj: PlannedJob, combos: list[dict[str, Any] | None]) -> NodeResult:
-    from conveyor.engine.scheduler import NodeResult, WorkflowRunner, merge_outputs
+def run_call(
+    wr: WorkflowRunner,
+    pj: PlannedJob,
+    combo: dict[str, Any] | None,
+    name: str,
+    cancel: CancelToken,
+) -> JobReport:
+    """One combination of a job that calls a reusable workflow; its jobs nest in the report."""
+    from conveyor.engine.scheduler import WorkflowRunner, safe_name
     from conveyor.expr import evaluate_value, to_string
     from conveyor.workflow.inputs import InputError, resolve_call_inputs
     from conveyor.workflow.plan import plan_workflow
 
-    reports: list[JobReport] = []
-    failed = False
-    for combo in combos:
-        name = wr.job_name(pj, combo)
-        rep = JobReport(id=pj.key, name=name, matrix=combo)
-        reports.append(rep)
-        try:
-            if wr.label.count(" / ") >= MAX_DEPTH:
-                raise CallError(f"reusable workflows nest deeper than {MAX_DEPTH} levels")
-            wf = load_called(wr, pj.job.uses or "")
-            ctx = wr._eval_ctx(pj, "success", combo)
-            given = evaluate_value(dict(pj.job.with_), ctx)
-            spec = (wf.on.get("workflow_call") or {}).get("inputs") or {}
-            inputs = resolve_call_inputs(spec, given)
-            raw_secrets = pj.job.secrets
-            if raw_secrets == "inherit":
-                secrets = dict(wr.secrets)
-            else:
-                mapping = raw_secrets if isinstance(raw_secrets, dict) else {}
-                secrets = {k: to_string(evaluate_value(v, ctx)) for k, v in mapping.items()}
-                if "GITHUB_TOKEN" in wr.secrets:
-                    secrets.setdefault("GITHUB_TOKEN", wr.secrets["GITHUB_TOKEN"])
-            sub = WorkflowRunner(
-                wr.run,
-                plan_workflow(wf),
-                github=wr.github,
-                inputs=inputs,
-                secrets=secrets,
-                cancel=CancelToken(wr.cancel),
-                label=f"{wr.label}{name} / ",
-                log_prefix=f"{wr.log_prefix}-{pj.key}",
-                groups=wr.groups,
-            )
-            sub_report = sub.execute()
-        except Exception as e:
-            from conveyor.workflow.errors import WorkflowError, WorkflowErrors
+    rep = JobReport(id=pj.key, name=name, matrix=combo)
+    try:
+        if wr.label.count(" / ") >= MAX_DEPTH:
+            raise CallError(f"reusable workflows nest deeper than {MAX_DEPTH} levels")
+        wf = load_called(wr, pj.job.uses or "")
+        ctx = wr._eval_ctx(pj, "success", combo)
+        given = evaluate_value(dict(pj.job.with_), ctx)
+        spec = (wf.on.get("workflow_call") or {}).get("inputs") or {}
+        inputs = resolve_call_inputs(spec, given)
+        raw_secrets = pj.job.secrets
+        if raw_secrets == "inherit":
+            secrets = dict(wr.secrets)
+        else:
+            mapping = raw_secrets if isinstance(raw_secrets, dict) else {}
+            secrets = {k: to_string(evaluate_value(v, ctx)) for k, v in mapping.items()}
+            if "GITHUB_TOKEN" in wr.secrets:
+                secrets.setdefault("GITHUB_TOKEN", wr.secrets["GITHUB_TOKEN"])
+        sub = WorkflowRunner(
+            wr.run,
+            plan_workflow(wf),
+            github=wr.github,
+            inputs=inputs,
+            secrets=secrets,
+            cancel=cancel,
+            label=f"{wr.label}{name} / ",
+            log_prefix=wr.run.unique_name(f"{wr.log_prefix}-{safe_name(name)}"),
+            groups=wr.groups,
+        )
+        sub_report = sub.execute()
+    except Exception as e:
+        from conveyor.workflow.errors import WorkflowError, WorkflowErrors
 
-            if not isinstance(
-                e, CallError | WorkflowError | WorkflowErrors | ValueError | InputError
-            ):
-                raise
-            message = wr.run.masker.mask(str(e))
-            wr.run.console.write(f"[{wr.label}{name}] Error: {message}")
-            rep.conclusion, rep.error, failed = "failure", message, True
+        if not isinstance(e, CallError | WorkflowError | WorkflowErrors | ValueError | InputError):
+            raise
+        message = wr.run.masker.mask(str(e))
+        wr.run.console.write(f"[{wr.label}{name}] Error: {message}")
+        rep.conclusion, rep.error = "failure", message
+        return rep
+    rep.jobs = sub_report.jobs
+    rep.conclusion = sub_report.conclusion
+    rep.duration = sub_report.duration
+    jobs_ctx = {k: {"result": r.result, "outputs": r.outputs} for k, r in sub.results.items()}
+    out_spec = (wf.on.get("workflow_call") or {}).get("outputs") or {}
+    for out_name, meta in out_spec.items():
+        value = (meta or {}).get("value")
+        if value is None:
             continue
-        rep.jobs = sub_report.jobs
-        rep.conclusion = sub_report.conclusion
-        rep.duration = sub_report.duration
-        jobs_ctx = {k: {"result": r.result, "outputs": r.outputs} for k, r in sub.results.items()}
-        out_spec = (wf.on.get("workflow_call") or {}).get("outputs") or {}
-        for out_name, meta in out_spec.items():
-            value = (meta or {}).get("value")
-            if value is None:
-                continue
-            from conveyor.expr import EvalContext
+        from conveyor.expr import EvalContext
 
-            octx = EvalContext(
-                contexts={
-                    "jobs": jobs_ctx,
-                    "github": wr.github,
-                    "inputs": inputs,
-                    "vars": wr.run.vars,
-                }
-            )
-            rep.outputs[out_name] = to_string(evaluate_value(value, octx))
-        if rep.conclusion == "failure":
-            failed = True
-    # calls run one after another here: list order is completion order
-    outputs = merge_outputs(reports)
-    result: Conclusion = (
-        "failure"
-        if failed
-        else ("cancelled" if any(r.conclusion == "cancelled" for r in reports) else "success")
-    )
-    return NodeResult(result=result, outputs=outputs, reports=reports, failed=failed)
-
-
-__all__ = ["Path", "run_call"]
+        octx = EvalContext(
+            contexts={"jobs": jobs_ctx, "github": wr.github, "inputs": inputs, "vars": wr.run.vars}
+        )
+        rep.outputs[out_name] = to_string(evaluate_value(value, octx))
+    return rep

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,3 +39,15 @@ class RunEnv:
     offline: bool = False  # never fetch remote actions; use the cache only
     cancel: CancelToken = field(default_factory=CancelToken)  # Ctrl-C
     base_env: dict[str, str] = field(default_factory=dict)  # the runner's own environment
+    _names: set[str] = field(default_factory=set)
+    _names_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def unique_name(self, base: str) -> str:
+        """A name no other job of this run has (its log file and work directory)."""
+        with self._names_lock:
+            name, n = base, 1
+            while name in self._names:
+                n += 1
+                name = f"{base}-{n}"
+            self._names.add(name)
+            return name

@@ -43,6 +43,11 @@ def merge_outputs(reports: list[JobReport]) -> dict[str, str]:
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
+def safe_name(name: str) -> str:
+    """A job's display name as a file name."""
+    return _SAFE.sub("-", name)
+
+
 class WorkflowRunner:
     def __init__(
         self,
@@ -198,10 +203,6 @@ class WorkflowRunner:
             combos = self._matrix(pj)
         except (ExprError, ValueError) as e:
             return self._failed_before_start(pj, f"jobs.{pj.key}.strategy.matrix: {e}")
-        if job.uses:
-            from conveyor.engine.calls import run_call
-
-            return run_call(self, pj, combos)
         return self._run_matrix(pj, combos)
 
     def _failed_before_start(self, pj: PlannedJob, message: str) -> NodeResult:
@@ -318,7 +319,12 @@ class WorkflowRunner:
         try:
             if cancel.is_set():
                 return JobReport(id=pj.key, name=name, matrix=combo, conclusion="cancelled"), False
-            log_name = f"{self.log_prefix}-{_SAFE.sub('-', name)}"
+            if pj.job.uses:  # a reusable workflow call: its jobs run nested
+                from conveyor.engine.calls import run_call
+
+                rep = run_call(self, pj, combo, name, cancel)
+                return rep, rep.conclusion == "failure"
+            log_name = self.run.unique_name(f"{self.log_prefix}-{safe_name(name)}")
             spec = JobSpec(
                 workflow=self.plan.workflow,
                 key=pj.key,
