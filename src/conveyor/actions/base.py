@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+
+from conveyor.records import field, record
 
 
 class ActionFailed(Exception):
     """The action failed; the message is shown as an error annotation on the step."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ActionRef:
     """A parsed ``uses:`` value."""
 
@@ -62,7 +63,7 @@ def parse_uses(uses: str) -> ActionRef:
     )
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ActionCall:
     """Everything one built-in action step sees, and what it hands back."""
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conveyor.records import field, record
 from conveyor.workflow.errors import Pos
 from conveyor.workflow.model import Step
 
@@ -14,7 +14,7 @@ class ManifestError(Exception):
     pass
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Manifest:
     path: Path
     name: str

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from conveyor.records import field, record
 
 if TYPE_CHECKING:
     from conveyor.workflow.model import Workflow
@@ -94,7 +95,7 @@ def collect_vars(args: argparse.Namespace) -> dict[str, str]:
     return variables
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class DispatchInputs:
     """What ``--input`` becomes for the triggered workflows."""
 

@@ -9,8 +9,9 @@ caller's: ``CommandProcessor.feed`` reports what the runner would log for the li
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from conveyor.records import field, record
 
 if TYPE_CHECKING:
     from conveyor.engine.masking import Masker
@@ -82,7 +83,7 @@ _LEGACY_ESCAPES = (("%3B", ";"), ("%0D", "\r"), ("%0A", "\n"), ("%5D", "]"), ("%
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Command:
     """A parsed workflow command; ``name`` is lower-case (the runner ignores case).
 

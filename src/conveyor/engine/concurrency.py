@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from conveyor.executors.base import CancelToken
+from conveyor.records import field, record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Group:
     running: CancelToken | None = None
     pending: CancelToken | None = None

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from conveyor.records import record
 
 if TYPE_CHECKING:
     from conveyor.workflow.event import Event
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 _REMOTE_URL = re.compile(r"(?:[:/])([^/:]+)/([^/]+?)(?:\.git)?/?$")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RepoInfo:
     """Facts about the repository ``conveyor run`` was started on."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +15,13 @@ from conveyor.engine.runenv import RunEnv
 from conveyor.executors.base import CancelToken
 from conveyor.executors.host import HostExecutor
 from conveyor.executors.watchdog import WATCHDOG
+from conveyor.records import field, record
 from conveyor.workflow.model import Job, Step, Workflow
 
 DEFAULT_JOB_TIMEOUT_MINUTES = 360.0
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class JobSpec:
     """One job instance to run: a job, one matrix combination, the results it needs."""
 
@@ -40,7 +40,7 @@ class JobSpec:
     log_name: str = "job"
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Scope:
     """Where steps run: the job itself, or a composite action inside it."""
 
@@ -54,7 +54,7 @@ class Scope:
     composite: bool = False
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class PostStep:
     name: str
     condition: str  # e.g. "success()" or "always()"

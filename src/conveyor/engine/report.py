@@ -1,17 +1,18 @@
-"""What a run produced: plain dataclasses, printable, storable and comparable.
+"""What a run produced: plain records, printable, storable and comparable.
 
 The JSON form (``to_dict``) is the ``--report`` file format and what the store keeps.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from conveyor.records import field, record
 
 Conclusion = Literal["success", "failure", "cancelled", "skipped"]
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class StepReport:
     id: str | None  # as in the YAML; None when the step has no id
     name: str
@@ -31,7 +32,7 @@ class StepReport:
         }
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class JobReport:
     id: str  # the job id in the YAML
     name: str  # display name, e.g. "test (3.11)"
@@ -61,7 +62,7 @@ class JobReport:
         }
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class WorkflowReport:
     name: str
     file: str
@@ -79,7 +80,7 @@ class WorkflowReport:
         }
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class RunReport:
     run_id: int
     event: str

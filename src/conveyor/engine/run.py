@@ -6,7 +6,6 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from conveyor.engine.concurrency import ConcurrencyGroups
@@ -15,6 +14,7 @@ from conveyor.engine.report import Conclusion, RunReport, WorkflowReport, combin
 from conveyor.engine.runenv import RunEnv
 from conveyor.engine.scheduler import WorkflowRunner
 from conveyor.executors.base import CancelToken
+from conveyor.records import replace
 
 if TYPE_CHECKING:
     from conveyor.workflow.model import Workflow

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conveyor.executors.base import CancelToken
+from conveyor.records import field, record
 
 if TYPE_CHECKING:
     from conveyor.engine.context import RepoInfo
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from conveyor.workflow.event import Event
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class RunEnv:
     repo: RepoInfo
     event: Event

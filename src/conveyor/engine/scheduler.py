@@ -7,7 +7,6 @@ import queue
 import re
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from conveyor.engine.concurrency import ConcurrencyGroups
@@ -15,10 +14,11 @@ from conveyor.engine.job import JobRunner, JobSpec
 from conveyor.engine.report import Conclusion, JobReport, WorkflowReport, combine
 from conveyor.engine.runenv import RunEnv
 from conveyor.executors.base import CancelToken
+from conveyor.records import field, record
 from conveyor.workflow.plan import PlannedJob, WorkflowPlan
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class NodeResult:
     """A job of the DAG after it ran, all matrix combinations folded into one."""
 

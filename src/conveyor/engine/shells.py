@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from conveyor.records import record
 
 __all__ = [
     "BUILTIN_SHELLS",
@@ -50,7 +51,7 @@ class ShellError(ValueError):
     """The shell option cannot be run; GitHub fails the step with this message."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Shell:
     """A resolved shell.
 

@@ -7,12 +7,12 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conveyor.engine.report import StepReport
 from conveyor.executors.base import CancelToken, ExitInfo
+from conveyor.records import field, record
 
 if TYPE_CHECKING:
     from conveyor.engine.job import JobRunner, Scope
@@ -22,7 +22,7 @@ _NAME_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _FILE_KINDS = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ProcessResult:
     exit: ExitInfo
     outputs: dict[str, str] = field(default_factory=dict)
@@ -141,7 +141,7 @@ def _cancel_unless_condition_holds(
 
 
 def _with_status(scope: Scope, status: str) -> Scope:
-    from dataclasses import replace
+    from conveyor.records import replace
 
     return replace(scope, status=status)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from conveyor.records import record
 
 
 class CancelToken:
@@ -48,7 +49,7 @@ class CancelToken:
         return self._event.wait(timeout)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class JobPaths:
     """The directories a job sees (GITHUB_WORKSPACE, RUNNER_TEMP, RUNNER_TOOL_CACHE)."""
 
@@ -57,7 +58,7 @@ class JobPaths:
     tool_cache: Path
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ExitInfo:
     code: int
     timed_out: bool = False

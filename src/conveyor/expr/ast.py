@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from conveyor.records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record(frozen=True, slots=True)
 class Literal:
     value: Any  # None, bool, float or str
     column: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class NamedValue:
     """A context reference such as ``github`` (matched case-insensitively)."""
 
@@ -20,14 +21,14 @@ class NamedValue:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Wildcard:
     """The ``*`` in ``a.*`` or ``a[*]``."""
 
     column: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Index:
     """``target[index]`` and ``target.name`` (the name becomes a string Literal)."""
 
@@ -36,13 +37,13 @@ class Index:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Not:
     operand: Node
     column: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Binary:
     """Comparison: one of == != < <= > >=."""
 
@@ -52,7 +53,7 @@ class Binary:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Logical:
     """``&&`` / ``||`` over two or more operands (nested chains are flattened)."""
 
@@ -61,7 +62,7 @@ class Logical:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Call:
     name: str  # lower-cased, for dispatch
     raw_name: str  # as written, for messages

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final
+
+from conveyor.records import field, record
 
 # Context names GitHub defines; when one is not supplied at some stage it reads as null.
 STANDARD_CONTEXTS: Final = frozenset(
@@ -25,7 +26,7 @@ STANDARD_CONTEXTS: Final = frozenset(
 )
 
 
-@dataclass
+@record
 class EvalContext:
     """Values and callbacks an expression may use.
 

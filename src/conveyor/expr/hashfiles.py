@@ -16,10 +16,10 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Final
 
 from conveyor.expr.errors import ExprError
+from conveyor.records import record
 
 GLOBSTAR: Final = None
 _DIRECTORY: Final = 1
@@ -32,7 +32,7 @@ class _PatternError(Exception):
     pass
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Pattern:
     negate: bool
     segments: tuple[str, ...]  # raw glob segments below the filesystem root

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Final
 
 from conveyor.expr.coerce import parse_number
+from conveyor.records import record
 
 # Token kinds.
 LPAREN: Final = "("
@@ -41,7 +41,7 @@ _KEYWORD_START: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS
 _KEYWORD_REST: Final = _KEYWORD_START | frozenset("0123456789-")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Token:
     kind: str
     text: str  # raw text as written

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from conveyor.records import record
 
 MIGRATIONS: list[str] = [
     # 1: runs and their job instances
@@ -47,7 +48,7 @@ MIGRATIONS: list[str] = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RunRow:
     id: int
     repo: str
@@ -61,7 +62,7 @@ class RunRow:
     run_dir: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class JobRow:
     workflow: str
     job_id: str

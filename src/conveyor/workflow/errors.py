@@ -5,10 +5,10 @@ Printed like actionlint: ``file:line:col: message [kind]``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from conveyor.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Pos:
     """Where a node starts in its file; line and col are 1-based."""
 

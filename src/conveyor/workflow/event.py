@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from conveyor.records import field, record
 
 ZERO_SHA = "0" * 40
 PR_EVENTS = ("pull_request", "pull_request_target")
@@ -30,7 +31,7 @@ class EventError(Exception):
     """The event cannot be built (bad event file, not a git repository, ...)."""
 
 
-@dataclass
+@record
 class Event:
     name: str
     payload: dict[str, Any]
@@ -113,7 +114,7 @@ def _commit_info(repo: Path, sha: str) -> dict[str, Any]:
     }
 
 
-@dataclass
+@record
 class _Snapshot:
     """What a default payload needs from git, read with two concurrent git calls."""
 

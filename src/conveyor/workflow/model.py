@@ -6,15 +6,15 @@ values) and evaluated by the engine at the moment GitHub would evaluate them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from conveyor.records import field, record
 from conveyor.workflow.errors import Pos
 
 NOWHERE = Pos("<unknown>", 0, 0)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Step:
     index: int  # 0-based position in the job's steps
     id: str | None = None  # as written; None when the YAML has no id
@@ -31,7 +31,7 @@ class Step:
     pos: Pos = NOWHERE
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Strategy:
     matrix: Any = None  # dict (may hold expressions) or an expression string
     fail_fast: bool | str = True
@@ -39,7 +39,7 @@ class Strategy:
     pos: Pos = NOWHERE
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Job:
     id: str
     name: str | None = None
@@ -65,7 +65,7 @@ class Job:
     pos: Pos = NOWHERE
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Workflow:
     path: str  # as given to the loader, e.g. ".github/workflows/ci.yml"
     name: str | None = None

@@ -8,10 +8,10 @@ the jobs it needs have finished.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from conveyor.records import field, record
 from conveyor.workflow.errors import WorkflowError
 from conveyor.workflow.model import Job, Workflow
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from conveyor.workflow.event import Event
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class PlannedJob:
     key: str  # job id in the YAML
     job: Job
@@ -29,7 +29,7 @@ class PlannedJob:
     matrix_dynamic: bool = False  # matrix comes from an expression evaluated at run time
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class WorkflowPlan:
     workflow: Workflow
     jobs: dict[str, PlannedJob]
@@ -40,7 +40,7 @@ class WorkflowPlan:
         return self.workflow.path
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Plan:
     event: Event
     workflows: list[WorkflowPlan] = field(default_factory=list)

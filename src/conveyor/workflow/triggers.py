@@ -15,10 +15,10 @@ Choices where a local run differs from github.com:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conveyor.records import record
 from conveyor.workflow.event import Event, changed_files
 from conveyor.workflow.globs import first_included, match_filters, value_included
 
@@ -26,7 +26,7 @@ PR_DEFAULT_TYPES = ("opened", "synchronize", "reopened")
 MAX_DIFF_FILES = 300  # GitHub only looks at the first 300 changed files
 
 
-@dataclass
+@record
 class TriggerDecision:
     triggered: bool
     reason: str

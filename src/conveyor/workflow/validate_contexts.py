@@ -20,9 +20,9 @@ under ``on`` where only the two ``workflow_call`` rows below accept expressions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
+from conveyor.records import record
 from conveyor.workflow.yamlload import Path
 
 SPECIAL_FUNCTIONS: Final = frozenset({"always", "cancelled", "failure", "success", "hashfiles"})
@@ -37,7 +37,7 @@ _JOB: Final = _WORKFLOW | {"needs", "strategy", "matrix"}
 _RUNNER: Final = _JOB | {"secrets", "steps", "job", "runner", "env"}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Availability:
     """What one row of the table allows."""
 

@@ -7,7 +7,8 @@ Taken from GitHub's workflow syntax docs and the workflow-v1.0 parser schema
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from conveyor.records import record
 
 ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
@@ -110,7 +111,7 @@ CALL_OUTPUT_KEYS = ("description", "value")
 SCHEDULE_KEYS = ("cron", "timezone")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EventSpec:
     keys: tuple[str, ...]  # allowed config keys; () means the event takes no configuration
     types: tuple[str, ...] | None = None  # allowed activity types; None means any string

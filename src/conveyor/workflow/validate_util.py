@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from conveyor.records import field, record
 from conveyor.workflow.errors import Pos, WorkflowError
 from conveyor.workflow.yamlload import Doc, Path
 
@@ -26,7 +26,7 @@ K_EXPR = "expression"
 K_VALUE = "value"
 
 
-@dataclass
+@record
 class Ctx:
     """Collects every problem found in one document."""
 

@@ -10,7 +10,6 @@ import gc
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -18,6 +17,7 @@ from yaml.composer import Composer
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from conveyor.records import field, record
 from conveyor.workflow.errors import Pos, WorkflowError
 
 Path = tuple[str | int, ...]
@@ -102,7 +102,7 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-@dataclass
+@record
 class Doc:
     """A loaded YAML document: plain values plus where each one was written."""
 

@@ -6,11 +6,11 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import total_ordering
 from pathlib import Path
 
 from conveyor.actions.base import ActionCall, ActionFailed
+from conveyor.records import record
 
 # --- logging
 
@@ -63,7 +63,7 @@ _VERSION = re.compile(
 
 
 @total_ordering
-@dataclass(frozen=True)
+@record(frozen=True)
 class Version:
     major: int
     minor: int
@@ -97,7 +97,7 @@ class Version:
         return f"{base}-{'.'.join(self.pre)}" if self.pre else base
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Comparator:
     op: str  # one of < <= > >= =
     version: Version
@@ -231,7 +231,7 @@ def has_glob(text: str) -> bool:
     return any(ch in text for ch in "*?[")
 
 
-@dataclass
+@record
 class _Pattern:
     negate: bool
     exact: re.Pattern[str]
@@ -277,7 +277,7 @@ def _search_roots(paths: list[str]) -> list[str]:
     return roots
 
 
-@dataclass
+@record
 class GlobResult:
     matches: list[str]  # absolute paths, in walk order
     search_paths: list[str]  # search paths of the include patterns, as globber.getSearchPaths()

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from conveyor.actions.base import ActionCall, ActionFailed
 from conveyor.actions.builtin._util import Range, Version, expand_user, run, warn
+from conveyor.records import record
 
 INPUTS: dict[str, dict[str, str]] = {
     "go-version": {"default": ""},
@@ -30,7 +30,7 @@ INPUTS: dict[str, dict[str, str]] = {
 }
 
 
-@dataclass
+@record
 class GoRoot:
     version: Version
     root: Path

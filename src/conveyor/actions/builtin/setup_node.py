@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from conveyor.actions.base import ActionCall, ActionFailed
 from conveyor.actions.builtin._util import Range, Version, expand_user, run, warn
+from conveyor.records import record
 
 INPUTS: dict[str, dict[str, str]] = {
     "always-auth": {"default": "false"},
@@ -50,7 +50,7 @@ LTS_CODENAMES: dict[str, int] = {
 }
 
 
-@dataclass
+@record
 class Node:
     version: Version
     executable: Path

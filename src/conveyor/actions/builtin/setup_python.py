@@ -15,11 +15,11 @@ import platform
 import re
 import subprocess
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 from conveyor.actions.base import ActionCall, ActionFailed
 from conveyor.actions.builtin._util import Range, Version, expand_user, run, warn
+from conveyor.records import record
 
 INPUTS: dict[str, dict[str, str]] = {
     "python-version": {"default": ""},
@@ -40,7 +40,7 @@ _PRERELEASE = re.compile(r"(\d+\.\d+\.\d+)((?:a|b|rc)\d*)")
 _PYPY_DIR = re.compile(r"^pypy(\d+\.\d+)(?:\.\d+)?-v?(\d+\.\d+\.\d+\S*)$")
 
 
-@dataclass
+@record
 class Interpreter:
     version: Version
     prefix: Path
