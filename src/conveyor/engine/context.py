@@ -43,7 +43,7 @@ def repo_info(root: Path) -> RepoInfo:
             ["git", "config", "--get-regexp", r"^(remote\.origin\.url|user\.name)$"],
             cwd=root,
             capture_output=True,
-            text=True,
+            encoding="utf-8",
             check=False,
         ).stdout
     except OSError:

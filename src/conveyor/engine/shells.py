@@ -9,7 +9,6 @@ with the .NET/MSVC argument rules (double quotes group, single quotes are litera
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 
 from conveyor.records import record
@@ -167,7 +166,7 @@ def _which_or_raise(program: str, which: Callable[[str], str | None]) -> str:
 def resolve_shell(
     shell: str | None,
     *,
-    which: Callable[[str], str | None] = shutil.which,
+    which: Callable[[str], str | None] | None = None,
     check_exists: bool = True,
 ) -> Shell:
     """Resolve ``steps[*].shell`` (or ``defaults.run.shell``) into a Shell.
@@ -179,6 +178,10 @@ def resolve_shell(
     the program must be found by ``which``, as on a host; pass False for container steps,
     where the runner does not check. ``cmd`` therefore fails on Linux.
     """
+    if which is None:
+        import shutil
+
+        which = shutil.which
     if not shell:
         # ScriptHandler: shell command "sh" (extension, args), but bash runs if present.
         path = which("bash")

@@ -222,17 +222,28 @@ def run_script(
 
 def _shell(runner: JobRunner, name: str | None, env: dict[str, str]) -> Any:
     """The step's shell, looked up on the step's PATH (setup-* and GITHUB_PATH change it)."""
-    import shutil
-
     from conveyor.engine.shells import resolve_shell
 
     path = runner.process_path(env)
     key = (name, path)
     shell = runner.shells.get(key)
     if shell is None:
-        shell = resolve_shell(name, which=lambda program: shutil.which(program, path=path))
+        shell = resolve_shell(name, which=lambda program: which(program, path))
         runner.shells[key] = shell
     return shell
+
+
+def which(program: str, path: str) -> str | None:
+    """``shutil.which`` for executables on ``path`` (without importing shutil per run)."""
+    candidates = (
+        [program]
+        if "/" in program
+        else [os.path.join(d or ".", program) for d in path.split(os.pathsep)]
+    )
+    for candidate in candidates:
+        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            return candidate
+    return None
 
 
 def outcome_of(runner: JobRunner, result: ProcessResult, timeout: float | None) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-import shutil
 import signal
 import subprocess
 from collections.abc import Callable, Mapping
@@ -92,7 +91,7 @@ class HostExecutor:
         # like the runner's orphan clean-up: nothing a step started outlives its job
         for pgid in self._groups:
             _signal_group(pgid, signal.SIGKILL)
-        shutil.rmtree(self._job_dir, ignore_errors=True)
+        remove_tree(self._job_dir)
 
 
 def _pump(proc: subprocess.Popen[bytes], fd: int, on_line: Callable[[str], None]) -> None:
@@ -118,3 +117,20 @@ def _pump(proc: subprocess.Popen[bytes], fd: int, on_line: Callable[[str], None]
             on_line(line.decode("utf-8", "replace").rstrip("\r"))
     if pending:
         on_line(pending.decode("utf-8", "replace").rstrip("\r"))
+
+
+def remove_tree(top: Path) -> None:
+    """``shutil.rmtree(top, ignore_errors=True)`` without importing shutil on every run."""
+    for root, dirs, files in os.walk(top, topdown=False):
+        for name in files:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(root, name))
+        for name in dirs:
+            path = os.path.join(root, name)
+            with contextlib.suppress(OSError):
+                if os.path.islink(path):
+                    os.unlink(path)
+                else:
+                    os.rmdir(path)
+    with contextlib.suppress(OSError):
+        os.rmdir(top)

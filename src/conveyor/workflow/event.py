@@ -52,7 +52,7 @@ def _git(repo: Path, *args: str, stdin: str | None = None) -> str | None:
             ["git", "-C", str(repo), *args],
             input=stdin,
             capture_output=True,
-            text=True,
+            encoding="utf-8",
             check=False,
         )
     except OSError as exc:
@@ -145,7 +145,7 @@ def _snapshot(repo: Path) -> _Snapshot | None:
     ]
     try:
         procs = [
-            subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, encoding="utf-8")
             for c in cmds
         ]
     except OSError as exc:
@@ -312,7 +312,7 @@ def _pr_merge_commit(repo: Path, pr: dict[str, Any], head: str) -> str | None:
         merged = subprocess.run(
             ["git", "-C", str(repo), "merge-tree", "--write-tree", "--no-messages", base, head_sha],
             capture_output=True,
-            text=True,
+            encoding="utf-8",
             check=False,
         )
     except OSError:
@@ -350,7 +350,7 @@ def _pr_merge_commit(repo: Path, pr: dict[str, Any], head: str) -> str | None:
                 f"Merge {head_sha} into {base}",
             ],
             capture_output=True,
-            text=True,
+            encoding="utf-8",
             check=False,
             env=env,
         )
