@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from conveyor import __version__
@@ -41,12 +42,26 @@ MAIN_EPILOG = """start with:
 DIR_HELP = "the repository (default: the current directory)"
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse builds a formatter for every option it adds, and each one asks shutil for
+    the terminal size; os answers the same question without importing shutil."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            width = os.get_terminal_size(sys.stdout.fileno()).columns - 2
+        except (OSError, ValueError):
+            width = (
+                int(os.environ.get("COLUMNS", "0") or 0) - 2 if os.environ.get("COLUMNS") else 98
+            )
+        super().__init__(prog, width=max(width, 40))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="conveyor",
         description="Run your GitHub Actions workflows, unchanged, on your own machines.",
         epilog=MAIN_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"conveyor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -56,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run a repository's workflows here",
         description="Run the workflows an event triggers, like GitHub Actions would.",
         epilog=RUN_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     run.add_argument(
         "event",
@@ -154,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         "runs",
         help="list recorded runs, newest first",
         description="List the runs recorded for a repository, newest first.",
+        formatter_class=_Formatter,
     )
     runs.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
     runs.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
@@ -164,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the job logs of a recorded run (secrets already masked).",
         epilog="examples:\n  conveyor logs last\n  conveyor logs 12 test\n"
         "  conveyor logs 12 'test (3.12)'",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     logs.add_argument("run_id", metavar="RUN", help="run id (see 'conveyor runs'), or 'last'")
     logs.add_argument(
@@ -180,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="check workflow files and report every problem",
         description="Check workflow files and report every problem as file:line:col; "
         "exit status 2 when there is one.",
+        formatter_class=_Formatter,
     )
     validate.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
     validate.add_argument("-W", "--workflows", metavar="PATH", help="a workflow file or directory")
