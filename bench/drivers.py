@@ -15,7 +15,7 @@ from measure import log
 
 # Everything a one-step `conveyor run` imports (the lazy imports included).
 IMPORT_RUN_PATH = (
-    "import conveyor.cli.main, conveyor.cli.run, conveyor.workflow.loader, "
+    "import conveyor.cli.main, conveyor.cli.run, conveyor.workflow.cache, "
     "conveyor.workflow.plan, conveyor.workflow.event, conveyor.engine.run, "
     "conveyor.engine.job, conveyor.engine.steps, conveyor.store.db"
 )
