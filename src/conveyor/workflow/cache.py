@@ -1,8 +1,10 @@
-"""A cache of validated workflows, so an unchanged file costs a marshal load, not YAML
+"""A cache of validated workflows, so an unchanged file costs a pickle load, not YAML
 parsing, validation and their imports (every `conveyor run` pays start-up).
 
 An entry holds the file's exact bytes: it is used only when they match, and only by the
-same Conveyor code (version plus the workflow package's modification times).
+same Conveyor code (version plus the workflow package's modification times). Pickle,
+not marshal: rebuilding thousands of records from plain values in Python costs more than
+pickle's import.
 """
 
 from __future__ import annotations
@@ -11,11 +13,9 @@ import contextlib
 import os
 import zlib
 from pathlib import Path
-from typing import Any
 
 from conveyor import __version__
-from conveyor.workflow.errors import Pos
-from conveyor.workflow.model import Job, Step, Strategy, Workflow
+from conveyor.workflow.model import Workflow
 
 _PACKAGE = Path(__file__).parent
 
@@ -35,20 +35,18 @@ def load_cached(path: Path, root: Path, cache_dir: Path | None) -> Workflow:
         from conveyor.workflow.loader import load_workflow
 
         return load_workflow(path, root)
-    import marshal  # built in: no import cost, unlike pickle
+    import pickle
 
     data = path.read_bytes()
     key = f"{_code_stamp()}:{path.resolve()}:{root.resolve()}"
-    name = f"{zlib.crc32(key.encode()):08x}-{zlib.crc32(data):08x}.wf"
+    name = f"{zlib.crc32(key.encode()):08x}-{zlib.crc32(data):08x}.pickle"
     entry = cache_dir / name
     try:
         with open(entry, "rb") as f:
-            stored_key, stored_data, plain = marshal.load(f)
-        if stored_key == key and stored_data == data:
-            workflow = _rebuild(plain)
-            if isinstance(workflow, Workflow):
-                return workflow
-    except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):
+            stored_key, stored_data, workflow = pickle.load(f)
+        if stored_key == key and stored_data == data and isinstance(workflow, Workflow):
+            return workflow
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
         pass
     from conveyor.workflow.loader import load_workflow
 
@@ -57,7 +55,7 @@ def load_cached(path: Path, root: Path, cache_dir: Path | None) -> Workflow:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = entry.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
-            marshal.dump((key, data, _plain(workflow)), f)
+            pickle.dump((key, data, workflow), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, entry)
         _prune(cache_dir)
     except OSError:
@@ -74,33 +72,3 @@ def _prune(cache_dir: Path, keep: int = 256) -> None:
     for e in entries[: len(entries) - keep // 2]:
         with contextlib.suppress(OSError):
             os.unlink(e.path)
-
-
-_RECORDS: dict[str, Any] = {c.__name__: c for c in (Workflow, Job, Step, Strategy, Pos)}
-_RECORD, _TUPLE = "\0record", "\0tuple"  # tags no YAML value can produce as a 1st item
-
-
-def _plain(value: Any) -> Any:
-    """The workflow as values marshal can store: records become tagged tuples."""
-    fields = getattr(type(value), "__record_fields__", None)
-    if fields is not None:
-        return (_RECORD, type(value).__name__, tuple(_plain(getattr(value, f)) for f in fields))
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, tuple):
-        return (_TUPLE, tuple(_plain(v) for v in value))
-    return value
-
-
-def _rebuild(value: Any) -> Any:
-    if isinstance(value, tuple):
-        if value[0] == _RECORD:
-            return _RECORDS[value[1]](*(_rebuild(v) for v in value[2]))
-        return tuple(_rebuild(v) for v in value[1])
-    if isinstance(value, dict):
-        return {k: _rebuild(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rebuild(v) for v in value]
-    return value
