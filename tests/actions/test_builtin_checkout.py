@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -42,9 +41,7 @@ def repo(dirs: dict[str, Path]) -> Path:
 
 def test_default_copies_head_plus_working_tree(make_call: MakeCall, repo: Path, dirs) -> None:
     call = make_call("actions/checkout@v4")
-    start = time.perf_counter()
     checkout.main(call)
-    elapsed = time.perf_counter() - start
     ws = dirs["workspace"]
     assert (ws / "README.md").read_text() == "v3 dirty\n"
     assert (ws / "new.txt").read_text() == "untracked\n"
@@ -60,7 +57,6 @@ def test_default_copies_head_plus_working_tree(make_call: MakeCall, repo: Path, 
     status = {line.strip() for line in git(ws, "status", "--porcelain").splitlines()}
     assert status == {"M README.md", "D gone.txt", "?? new.txt"}  # the same dirt as the source
     assert call.outputs == {"ref": "refs/heads/main", "commit": head}
-    assert elapsed < 2.0, f"checkout took {elapsed:.3f}s"
 
 
 def test_fetch_depth_zero_has_history_and_tags(make_call: MakeCall, repo: Path, dirs) -> None:
