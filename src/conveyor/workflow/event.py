@@ -181,6 +181,24 @@ def _snapshot(repo: Path) -> _Snapshot | None:
     return _Snapshot(head, parent, branch, tags, default, commit)
 
 
+_NO_GIT = "__conveyor_no_git__"
+
+
+def _plain_payload(name: str, repo: Path) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        _NO_GIT: True,
+        "repository": {"default_branch": "main", "name": repo.name},
+    }
+    if name == "push":
+        payload.update(ref="refs/heads/main", before=ZERO_SHA, after=ZERO_SHA, created=True)
+    elif name in PR_EVENTS or name in _MERGE_REF_EVENTS:
+        pr = {"number": 1, "head": {"ref": "main"}, "base": {"ref": "main"}, "merged": False}
+        payload.update(action="opened", number=1, pull_request=pr)
+    elif name == "workflow_dispatch":
+        payload.update(ref="refs/heads/main", inputs={})
+    return payload
+
+
 def _snapshot_ref(snap: _Snapshot) -> str:
     if snap.branch:
         return f"refs/heads/{snap.branch}"
@@ -192,7 +210,9 @@ def _snapshot_ref(snap: _Snapshot) -> str:
 def _default_payload(name: str, repo: Path) -> dict[str, Any]:
     snap = _snapshot(repo)
     if snap is None:
-        raise EventError(f"{repo} is not a git repository with at least one commit")
+        # not a git repository (or one without commits): run it anyway, like a checkout of
+        # an unborn `main` — the sha is all zeros and path filters see no diff
+        return _plain_payload(name, repo)
     head = snap.head
     base_branch = snap.default_branch
     payload: dict[str, Any] = {"repository": {"default_branch": base_branch, "name": repo.name}}
@@ -373,6 +393,9 @@ def load_event(name: str, repo: Path, eventpath: Path | None) -> Event:
     else:
         payload = _default_payload(name, repo)
         source = "default payload"
+        if payload.get(_NO_GIT):
+            del payload[_NO_GIT]
+            return Event(name, payload, "refs/heads/main", ZERO_SHA, source="plain directory")
     ref, sha = _ref_and_sha(name, payload, repo)
     conflict = False
     if eventpath is not None and ref.startswith("refs/pull/") and ref.endswith("/merge"):

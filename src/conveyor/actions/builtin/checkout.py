@@ -121,7 +121,12 @@ def _local(call: ActionCall, target: Path, ref: str, depth: int) -> tuple[str, s
         check=False,
     ).splitlines()
     if len(info) != 4 or not _SHA.match(info[0]):
-        raise ActionFailed(f"{root} is not a git repository with at least one commit")
+        if ref:
+            raise ActionFailed(f"{root} is not a git repository with at least one commit")
+        # a plain directory (conveyor run on a folder without git): copy its files
+        _copy_plain(root, target)
+        call.log(f"{root} is not a git repository: copied its files into {target}")
+        return "", ""
     head, head_name, objects, shallow = info
     objects_dir = (root / objects).resolve()
     event_commit = "" if ref else _event_commit(call, root, head)
@@ -288,6 +293,24 @@ def _copy_worktree(root: Path, target: Path) -> None:
             shutil.copyfile(src, dst)
             shutil.copymode(src, dst)
         # deleted files and submodule directories are skipped
+
+
+def _copy_plain(root: Path, target: Path) -> None:
+    skip = {root / ".conveyor", root / ".git", target}
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if here / d not in skip and not (here / d).is_symlink()]
+        rel = here.relative_to(root)
+        (target / rel).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            src, dst = here / name, target / rel / name
+            if src.is_symlink():
+                os.symlink(os.readlink(src), dst)
+            else:
+                shutil.copy2(src, dst)
+        for name in os.listdir(here):
+            if (here / name).is_dir() and (here / name).is_symlink():
+                os.symlink(os.readlink(here / name), target / rel / name)
 
 
 # --- another repository
