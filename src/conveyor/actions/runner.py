@@ -126,7 +126,12 @@ def action_inputs(
     runner: JobRunner, spec: dict[str, dict[str, Any]], step: Step, scope: Scope, label: str
 ) -> dict[str, str]:
     """`with:` evaluated, defaults filled (defaults may hold expressions), keys lower-cased."""
-    given = {str(k).lower(): v for k, v in step.with_.items()}
+    with_ = step.with_
+    if isinstance(with_, str):  # `with: ${{ fromJSON(...) }}`
+        with_ = runner.evaluate(with_, scope)
+        if not isinstance(with_, dict):
+            raise _fail(f"with must evaluate to a mapping, got {type(with_).__name__}")
+    given = {str(k).lower(): v for k, v in with_.items()}
     known = {k.lower() for k in spec}
     inputs: dict[str, str] = {}
     for key, value in given.items():

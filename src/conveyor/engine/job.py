@@ -181,13 +181,17 @@ class JobRunner:
         return to_string(value)
 
     def evaluate_env(
-        self, raw: dict[str, Any], scope: Scope, base: dict[str, str]
+        self, raw: dict[str, Any] | str, scope: Scope, base: dict[str, str]
     ) -> dict[str, str]:
         """An `env:` block, evaluated as one mapping against the ``base`` env context.
 
         Values do not see their siblings: the runner evaluates the whole block, then merges
         it into the env context (StepsRunner.cs, EvaluateStepEnvironment).
         """
+        if isinstance(raw, str):  # `env: ${{ fromJSON(...) }}`: one expression, a mapping
+            raw = self.evaluate(raw, scope, base)
+            if not isinstance(raw, dict):
+                raise StepFailed(f"env must evaluate to a mapping, got {type(raw).__name__}")
         result: dict[str, str] = {}
         for k, v in raw.items():
             result[str(k)] = "" if v is None else self.evaluate_str(v, scope, base)

@@ -95,6 +95,11 @@ def _mapping_or_expr(value: Any) -> dict[str, Any] | str:
     return dict(value or {})
 
 
+def _map_or_expr(value: Any) -> Any:
+    """`env`/`with` as written: a mapping, or one expression that yields one at run time."""
+    return value if isinstance(value, str) else dict(value or {})
+
+
 def _needs(value: Any) -> list[str]:
     if value is None:
         return []
@@ -141,7 +146,7 @@ class _Builder:
             needs=_needs(job.get("needs")),
             runs_on=job.get("runs-on"),
             if_=_opt_text(job.get("if")),
-            env=dict(job.get("env") or {}),
+            env=_map_or_expr(job.get("env")),
             defaults_run=_defaults_run(job.get("defaults")),
             steps=[self.step(path, i, s) for i, s in enumerate(job.get("steps") or [])],
             outputs=_text_map(job.get("outputs")),
@@ -177,8 +182,8 @@ class _Builder:
             run=_opt_text(step.get("run")),
             shell=_opt_text(step.get("shell")),
             working_directory=_opt_text(step.get("working-directory")),
-            with_=dict(step.get("with") or {}),
-            env=dict(step.get("env") or {}),
+            with_=_map_or_expr(step.get("with")),
+            env=_map_or_expr(step.get("env")),
             if_=_opt_text(step.get("if")),
             continue_on_error=step.get("continue-on-error", False),
             timeout_minutes=step.get("timeout-minutes"),

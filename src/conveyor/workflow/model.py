@@ -23,8 +23,9 @@ class Step:
     run: str | None = None
     shell: str | None = None
     working_directory: str | None = None
-    with_: dict[str, Any] = field(default_factory=dict)
-    env: dict[str, Any] = field(default_factory=dict)
+    # a mapping, or one expression string that evaluates to a mapping at run time
+    with_: dict[str, Any] | str = field(default_factory=dict)
+    env: dict[str, Any] | str = field(default_factory=dict)
     if_: str | None = None  # raw condition, without implicit success()
     continue_on_error: bool | str = False  # bool or an expression string
     timeout_minutes: float | str | None = None  # number or an expression string
@@ -46,7 +47,7 @@ class Job:
     needs: list[str] = field(default_factory=list)
     runs_on: Any = None  # str, list, mapping; may hold expressions
     if_: str | None = None
-    env: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, Any] | str = field(default_factory=dict)  # or one expression
     defaults_run: dict[str, str] = field(default_factory=dict)  # shell, working-directory
     steps: list[Step] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)

@@ -136,7 +136,9 @@ def _check_job_fields(ctx: Ctx, path: Path, job: dict[str, Any]) -> None:
             check_bool(ctx, sub, value)
         elif key == "strategy":
             _check_strategy(ctx, sub, value)
-        elif key == "env" or key == "outputs":
+        elif key == "env":
+            check_string_map(ctx, sub, value, expr_ok=True)  # schema: mapping or expression
+        elif key == "outputs":
             check_string_map(ctx, sub, value)
         elif key == "defaults":
             check_defaults(ctx, sub, value)

@@ -87,7 +87,7 @@ def _check_step(ctx: Ctx, path: Path, step: dict[str, Any]) -> None:
         elif key == "if":
             check_if(ctx, sub, value)
         elif key == "with" or key == "env":
-            check_string_map(ctx, sub, value)
+            check_string_map(ctx, sub, value, expr_ok=True)  # schema: mapping or expression
         elif key == "continue-on-error":
             check_bool(ctx, sub, value)
         elif key == "timeout-minutes":
