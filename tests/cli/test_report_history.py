@@ -199,3 +199,24 @@ def test_run_history_is_ignored_by_git(ran: tuple[Repo, dict[str, Any]]) -> None
         check=True,
     ).stdout
     assert ".conveyor" not in status
+
+
+def test_a_crash_is_recorded_with_a_masked_traceback(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import conveyor.engine.run as engine_run
+
+    def boom(*_: object) -> None:
+        raise RuntimeError("engine exploded near s3cr3t-value")
+
+    monkeypatch.setattr(engine_run, "execute", boom)
+    repo.workflow("ci.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: 'true'}]\n")
+    repo.commit()
+    res = repo.run("--secret", "TOKEN=s3cr3t-value")
+    assert res.code == 70
+    assert "internal error in run" in res.err and "s3cr3t-value" not in res.err
+    [run_dir] = (repo.root / ".conveyor" / "runs").iterdir()
+    crash = (run_dir / "crash.log").read_text()
+    assert "RuntimeError" in crash and "s3cr3t-value" not in crash and "***" in crash
+    res = repo.cli("runs")
+    assert "failure" in res.out

@@ -212,17 +212,7 @@ def _execute(
     try:
         report = execute(the_plan, run)
     except BaseException as e:
-        # nothing lost: the run is recorded as ended, and the crash says where its logs are
-        conclusion = "cancelled" if isinstance(e, KeyboardInterrupt) else "failure"
-        store.finish_run(run_id, {"conclusion": conclusion, "error": masker.mask(repr(e))})
-        store.close()
-        if not isinstance(e, KeyboardInterrupt):
-            print(
-                f"conveyor: internal error in run {run_id}: {masker.mask(repr(e))}; "
-                f"logs so far: {run_dir / 'logs'}",
-                file=sys.stderr,
-            )
-        raise
+        return _crashed(e, store, run_id, run_dir, masker)
     finally:
         signal.signal(signal.SIGINT, previous)
     data_out = masker.mask_obj(report.to_dict())
@@ -232,6 +222,27 @@ def _execute(
         _write_report(args.report, data_out)
     print_summary(report, console, the_plan.not_triggered)
     return 0 if report.conclusion in ("success", "skipped") else (130 if run.cancel.is_set() else 1)
+
+
+def _crashed(e: BaseException, store: Any, run_id: int, run_dir: Path, masker: Any) -> int:
+    """Nothing lost: the run is recorded as ended, and a crash leaves its traceback."""
+    interrupted = isinstance(e, KeyboardInterrupt)
+    conclusion = "cancelled" if interrupted else "failure"
+    store.finish_run(run_id, {"conclusion": conclusion, "error": masker.mask(repr(e))})
+    store.close()
+    if interrupted:
+        print(f"conveyor: run {run_id} aborted", file=sys.stderr)
+        return 130
+    import traceback
+
+    crash = run_dir / "crash.log"
+    crash.write_text(masker.mask(traceback.format_exc()), encoding="utf-8")
+    print(
+        f"conveyor: internal error in run {run_id}: {masker.mask(repr(e))}\n"
+        f"the traceback is in {crash}; job logs are in {run_dir / 'logs'}",
+        file=sys.stderr,
+    )
+    return 70
 
 
 def _write_report(path: str, data: dict[str, Any]) -> None:
