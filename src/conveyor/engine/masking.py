@@ -17,6 +17,8 @@ import re
 import threading
 from typing import Any
 
+from conveyor.jsontext import json_escape
+
 __all__ = ["MASK", "Masker", "encoded_variations"]
 
 MASK = "***"
@@ -25,28 +27,8 @@ _LINE_BREAKS = re.compile(r"[\r\n]+")
 # Up to this many values a loop of `in` scans beats one regex alternation (measured).
 _PREFILTER_THRESHOLD = 32
 
-# Newtonsoft's JsonConvert.ToString escapes these with short forms, other control chars
-# (and U+0085, U+2028, U+2029) as lowercase \uXXXX; everything else is literal.
-_JSON_SHORT = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-}
-_JSON_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x85\u2028\u2029]')
 _XML = {"<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", "&": "&amp;"}
 _XML_NEEDS_ESCAPE = re.compile("[<>\"'&]")
-
-
-def _json_escape(value: str) -> str:
-    def repl(m: re.Match[str]) -> str:
-        ch = m.group()
-        return _JSON_SHORT.get(ch) or f"\\u{ord(ch):04x}"
-
-    return _JSON_NEEDS_ESCAPE.sub(repl, value)
 
 
 def _b64(data: bytes) -> str:
@@ -64,7 +46,7 @@ def encoded_variations(value: str) -> list[str]:
         _b64(raw[1:] if len(raw) > 1 else raw),
         _b64(raw[2:] if len(raw) > 2 else raw),
         value.replace("'", "''"),
-        _json_escape(value),
+        json_escape(value),
     ]
     # Uri.EscapeDataString keeps only RFC 3986 unreserved characters; on a lone surrogate
     # .NET throws and the encoder adds nothing.

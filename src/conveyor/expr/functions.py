@@ -22,6 +22,7 @@ from conveyor.expr.coerce import (
 )
 from conveyor.expr.context import EvalContext
 from conveyor.expr.errors import ExprError
+from conveyor.jsontext import json_escape
 
 Eval = Callable[[Node], Any]
 Impl = Callable[[Sequence[Node], Eval, EvalContext], Any]
@@ -153,33 +154,8 @@ def _join(args: Sequence[Node], ev: Eval, ctx: EvalContext) -> str:
     return ""
 
 
-# Newtonsoft's default escaping: controls, quote, backslash and three line separators.
-_JSON_ESCAPES: Final = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\u0085": "\\u0085",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
-
-
 def json_string(text: str) -> str:
-    out = ['"']
-    for ch in text:
-        esc = _JSON_ESCAPES.get(ch)
-        if esc is not None:
-            out.append(esc)
-        elif ch < " ":
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    return f'"{json_escape(text)}"'
 
 
 def to_json(value: Any, level: int = 0) -> str:
