@@ -82,8 +82,7 @@ def test_statements_split() -> None:
 
 
 def test_run_lifecycle_with_nested_jobs(store: Store, tmp_path: Path) -> None:
-    run_id = store.start_run("me/repo", "push", "refs/heads/main", "b" * 40)
-    store.set_run_dir(run_id, tmp_path / "runs" / str(run_id))
+    run_id = store.start_run("me/repo", "push", "refs/heads/main", "b" * 40, tmp_path / "runs")
     row = store.run(run_id)
     assert row is not None
     assert (row.status, row.conclusion, row.duration) == ("in_progress", None, None)

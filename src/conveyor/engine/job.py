@@ -16,7 +16,7 @@ from conveyor.executors.base import CancelToken
 from conveyor.executors.host import HostExecutor
 from conveyor.executors.watchdog import WATCHDOG
 from conveyor.records import field, record
-from conveyor.workflow.model import Job, Step, Workflow
+from conveyor.workflow.model import Job, Step, Workflow, holds_expression
 
 DEFAULT_JOB_TIMEOUT_MINUTES = 360.0
 
@@ -63,17 +63,6 @@ class PostStep:
 
 class StepFailed(Exception):
     """A step failed before or outside its process (bad expression, missing action...)."""
-
-
-def plain(value: Any) -> bool:
-    """No ``${{`` anywhere in it: nothing to evaluate (and no need to import conveyor.expr)."""
-    if isinstance(value, str):
-        return "${{" not in value
-    if isinstance(value, dict):
-        return all(plain(k) and plain(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(plain(v) for v in value)
-    return True
 
 
 def step_debug(run: RunEnv) -> bool:
@@ -166,7 +155,7 @@ class JobRunner:
         )
 
     def evaluate(self, value: Any, scope: Scope, env: dict[str, str] | None = None) -> Any:
-        if plain(value):
+        if not holds_expression(value):
             return value
         from conveyor.expr import evaluate_value
 

@@ -245,9 +245,9 @@ class WorkflowRunner:
         base = raw or pj.key
         if not matrix:
             return base
-        from conveyor.workflow.matrix import matrix_label
+        from conveyor.workflow.matrix import job_display_name
 
-        return f"{base} ({matrix_label(matrix)})"
+        return job_display_name(base, matrix)
 
     def _run_matrix(self, pj: PlannedJob, combos: list[dict[str, Any] | None]) -> NodeResult:
         strategy = pj.job.strategy

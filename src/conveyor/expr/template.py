@@ -18,7 +18,6 @@ from conveyor.expr.evaluator import evaluate, evaluate_node
 from conveyor.expr.parser import parse, uses_status_function
 
 OPEN: Final = "${{"
-CLOSE: Final = "}}"
 
 # (is_expression, text) pairs; expression text is already trimmed.
 Segments = tuple[tuple[bool, str], ...]

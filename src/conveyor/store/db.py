@@ -125,9 +125,6 @@ class Store:
         self.db.execute("COMMIT")
         return run_id
 
-    def set_run_dir(self, run_id: int, run_dir: Path) -> None:
-        self.db.execute("UPDATE runs SET run_dir = ? WHERE id = ?", (str(run_dir), run_id))
-
     def finish_run(self, run_id: int, report: dict[str, Any]) -> None:
         rows = []
         for wf in report.get("workflows", []):

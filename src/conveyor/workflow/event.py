@@ -92,26 +92,10 @@ def default_branch(repo: Path, payload: dict[str, Any] | None = None) -> str:
 
 def _head_ref(repo: Path) -> str:
     """``refs/heads/<current>``; a tag on a detached HEAD; else an error."""
-    branch = _current_branch(repo)
-    if branch:
-        return f"refs/heads/{branch}"
-    tags = _git(repo, "tag", "--points-at", "HEAD")
-    if tags and tags.split():
-        return f"refs/tags/{tags.split()[0]}"
-    raise EventError("HEAD is detached and no tag points at it: pass an event file with a ref")
-
-
-def _commit_info(repo: Path, sha: str) -> dict[str, Any]:
-    out = _git(repo, "show", "-s", "--format=%H%x00%an%x00%ae%x00%cI%x00%B", sha) or ""
-    parts = out.split("\x00", 4)
-    if len(parts) < 5:
-        return {"id": sha}
-    return {
-        "id": parts[0],
-        "message": parts[4].strip(),
-        "timestamp": parts[3],
-        "author": {"name": parts[1], "email": parts[2]},
-    }
+    snap = _snapshot(repo)
+    if snap is None:
+        raise EventError(f"{repo} is not a git repository with at least one commit")
+    return _snapshot_ref(snap)
 
 
 @record

@@ -14,6 +14,17 @@ from conveyor.workflow.errors import Pos
 NOWHERE = Pos("<unknown>", 0, 0)
 
 
+def holds_expression(value: Any) -> bool:
+    """``${{`` anywhere in a raw YAML value (keys included): it needs evaluating."""
+    if isinstance(value, str):
+        return "${{" in value
+    if isinstance(value, dict):
+        return any(holds_expression(k) or holds_expression(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds_expression(v) for v in value)
+    return False
+
+
 @record(slots=True)
 class Step:
     index: int  # 0-based position in the job's steps

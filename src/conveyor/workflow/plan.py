@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from conveyor.records import field, record
 from conveyor.workflow.errors import WorkflowError
-from conveyor.workflow.model import Job, Workflow
+from conveyor.workflow.model import Job, Workflow, holds_expression
 
 if TYPE_CHECKING:
     from conveyor.workflow.event import Event
@@ -45,16 +45,6 @@ class Plan:
     event: Event
     workflows: list[WorkflowPlan] = field(default_factory=list)
     not_triggered: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
-
-
-def _has_expr(value: Any) -> bool:
-    if isinstance(value, str):
-        return "${{" in value
-    if isinstance(value, dict):
-        return any(_has_expr(k) or _has_expr(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_expr(v) for v in value)
-    return False
 
 
 def stages(jobs: dict[str, list[str]]) -> list[list[str]]:
@@ -105,7 +95,7 @@ def plan_workflow(
         pj = PlannedJob(key=key, job=job, needs=list(job.needs))
         matrix = job.strategy.matrix if job.strategy else None
         if matrix is not None:
-            if _has_expr(matrix):
+            if holds_expression(matrix):
                 pj.matrix_dynamic = True
             else:
                 try:

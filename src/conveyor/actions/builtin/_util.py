@@ -193,13 +193,6 @@ class Range:
         return False
 
 
-def max_satisfying(versions: Sequence[Version], spec: str) -> Version | None:
-    """The newest version satisfying ``spec`` (ValueError when the spec is not a range)."""
-    rng = Range(spec)
-    matching = [v for v in versions if rng.test(v)]
-    return max(matching) if matching else None
-
-
 # --- globbing (@actions/glob)
 
 
