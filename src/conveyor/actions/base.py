@@ -12,11 +12,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from conveyor.executors.base import Captured
 from conveyor.records import field, record
 
 
 class ActionFailed(Exception):
     """The action failed; the message is shown as an error annotation on the step."""
+
+
+class ActionStopped(ActionFailed):
+    """A process of the action was stopped by the step's timeout or a cancellation."""
 
 
 @record(frozen=True, slots=True)
@@ -79,7 +84,11 @@ class ActionCall:
     github: Mapping[str, Any]  # the github context
     remote_base_url: str  # where owner/repo is cloned from, e.g. https://github.com
     log: Callable[[str], None]  # print one line (masked by the engine)
+    # Processes go through the job's executor, under the step's timeout and cancellation
+    # (both raise ActionStopped once the step is stopped):
     exec: Callable[..., int]  # exec(argv, cwd=None, env=None) -> exit code, output streamed to log
+    capture: Callable[..., Captured]  # capture(argv, cwd=None, env=None, stdin=None), in the job
+    local: Callable[..., Captured]  # the same on the engine's machine (git on the repository)
     add_mask: Callable[[str], None]
     job_status: str = "success"  # for post(): success | failure | cancelled
     outputs: dict[str, str] = field(default_factory=dict)

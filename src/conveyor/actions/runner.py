@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conveyor.actions.base import ActionCall, ActionFailed, ActionRef, parse_uses
+from conveyor.actions.base import ActionCall, ActionFailed, ActionRef, ActionStopped, parse_uses
 from conveyor.actions.manifest import Manifest, ManifestError, composite_steps, load_manifest
 from conveyor.engine.report import StepReport
-from conveyor.executors.base import CancelToken
+from conveyor.executors.base import CancelToken, Captured, ExitInfo
 from conveyor.executors.watchdog import WATCHDOG
 
 if TYPE_CHECKING:
@@ -162,28 +162,68 @@ def _call(
     token: CancelToken,
 ) -> ActionCall:
     run = runner.run
+    executor = runner.executor
+    local_groups: list[int] = []
+
+    def stopped(exit: ExitInfo) -> None:
+        if exit.stopped:
+            raise ActionStopped(f"stopped ({token.reason or 'cancelled'})")
 
     def execute(
         argv: list[str], cwd: Path | str | None = None, env: dict[str, str] | None = None
     ) -> int:
         where = Path(cwd) if cwd else runner.paths.workspace
-        info = runner.executor.run(
-            argv,
+        info = executor.run(
+            [str(a) for a in argv],
             cwd=where,
             env=env or call.env,
             on_line=runner.out.line,
             timeout=None,
             cancel=token,
         )
+        stopped(info)
         return info.code
+
+    def capture(
+        argv: list[str],
+        cwd: Path | str | None = None,
+        env: dict[str, str] | None = None,
+        stdin: str | None = None,
+    ) -> Captured:
+        where = Path(cwd) if cwd else runner.paths.workspace
+        out = executor.capture(
+            [str(a) for a in argv], cwd=where, env=env or call.env, stdin=stdin, cancel=token
+        )
+        stopped(out.exit)
+        return out
+
+    def local(
+        argv: list[str],
+        cwd: Path | str | None = None,
+        env: dict[str, str] | None = None,
+        stdin: str | None = None,
+    ) -> Captured:
+        from conveyor.executors.host import capture_process
+
+        out = capture_process(
+            [str(a) for a in argv],
+            cwd=Path(cwd) if cwd else run.repo.root,
+            env=env if env is not None else run.base_env,
+            stdin=stdin,
+            timeout=None,
+            cancel=token,
+            groups=local_groups,
+        )
+        stopped(out.exit)
+        return out
 
     call = ActionCall(
         ref=ref,
         inputs=inputs,
         env=runner.process_env(env),
-        workspace=runner.paths.workspace,
-        temp=runner.paths.temp,
-        tool_cache=runner.paths.tool_cache,
+        workspace=executor.host_path(runner.paths.workspace),
+        temp=executor.host_path(runner.paths.temp),
+        tool_cache=executor.host_path(runner.paths.tool_cache),
         repo_root=run.repo.root,
         run_dir=run.run_dir,
         cache_dir=run.cache_dir,
@@ -191,6 +231,8 @@ def _call(
         remote_base_url=run.remote_base_url,
         log=runner.out.line,
         exec=execute,
+        capture=capture,
+        local=local,
         add_mask=run.masker.add,
     )
     return call

@@ -1,0 +1,39 @@
+"""Where jobs run. An executor is one module filling ``base.Executor`` plus one line in
+``EXECUTORS``; ``choose`` picks the one for a job from its ``runs-on`` and ``container``."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conveyor.executors.base import Executor, ExecutorRequest
+
+# name -> module with ``create(request) -> Executor``; imported only when chosen
+EXECUTORS: dict[str, str] = {
+    "host": "conveyor.executors.host",
+}
+
+
+class ExecutorUnavailable(Exception):
+    """No registered executor can run this job (the message names the feature)."""
+
+
+def choose(request: ExecutorRequest) -> str:
+    """The executor's name for a job: a job container needs a container executor."""
+    if request.container or request.services:
+        what = "container" if request.container else "services"
+        if "container" not in EXECUTORS:
+            raise ExecutorUnavailable(
+                f"jobs.<id>.{what} is not supported yet: it needs the container executor "
+                "(podman or docker), which is not installed in this Conveyor"
+            )
+        return "container"
+    return "host"
+
+
+def create_executor(request: ExecutorRequest, name: str | None = None) -> Executor:
+    """An executor for one job, typed as the Protocol."""
+    module = importlib.import_module(EXECUTORS[name or choose(request)])
+    executor: Executor = module.create(request)
+    return executor

@@ -1,13 +1,21 @@
-"""Where a job's steps run. One module per executor fills this Protocol."""
+"""Where a job's steps run. One module per executor fills the ``Executor`` Protocol.
+
+The executor is the only way a job touches its environment: the engine never writes a
+file, reads an env file, looks up a program or starts a process on its own. Two views
+of every path exist: the *job's* (what a step's process sees, e.g. ``/__w/repo/repo``
+in a container) and the *engine's* (where the same file is on the machine running
+Conveyor, for built-in actions and ``hashFiles``). ``JobPaths`` are in the job's view;
+``host_path``/``job_path`` convert.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from conveyor.records import record
+from conveyor.records import field, record
 
 
 class CancelToken:
@@ -51,7 +59,8 @@ class CancelToken:
 
 @record(frozen=True, slots=True)
 class JobPaths:
-    """The directories a job sees (GITHUB_WORKSPACE, RUNNER_TEMP, RUNNER_TOOL_CACHE)."""
+    """The directories a job sees (GITHUB_WORKSPACE, RUNNER_TEMP, RUNNER_TOOL_CACHE), in the
+    job's view."""
 
     workspace: Path
     temp: Path
@@ -64,12 +73,79 @@ class ExitInfo:
     timed_out: bool = False
     cancelled: bool = False
 
+    @property
+    def stopped(self) -> bool:
+        """The process was stopped by a timeout or a cancellation, not by itself."""
+        return self.timed_out or self.cancelled
+
+
+@record(frozen=True, slots=True)
+class Captured:
+    """A process run to completion with its output kept, not streamed."""
+
+    exit: ExitInfo
+    stdout: str
+    stderr: str
+
+
+@record(frozen=True, slots=True)
+class ExecutorRequest:
+    """What an executor factory needs to know about the job it will serve (plain data)."""
+
+    job_dir: Path  # the engine's folder for this job (work tree, temp)
+    repo_name: str  # GITHUB_WORKSPACE ends in <repo>/<repo>, as on GitHub
+    tool_cache: Path
+    labels: tuple[str, ...] = ()  # runs-on, evaluated
+    container: dict[str, Any] | None = None  # jobs.<id>.container, evaluated
+    services: dict[str, Any] = field(default_factory=dict)
+    base_env: dict[str, str] = field(default_factory=dict)  # the runner's own environment
+
 
 class Executor(Protocol):
+    """One instance serves one job, from ``prepare`` to ``teardown``."""
+
     name: str
 
     def prepare(self) -> JobPaths:
-        """Create the job's fresh environment; an executor instance serves one job."""
+        """Create the job's fresh environment and return its directories (job's view)."""
+        ...
+
+    def base_env(self) -> dict[str, str]:
+        """The environment every process of the job starts from (PATH, HOME, ...)."""
+        ...
+
+    def host_path(self, path: Path) -> Path:
+        """A job-view path as the engine sees it (for built-ins and ``hashFiles``)."""
+        ...
+
+    def job_path(self, path: Path) -> Path:
+        """An engine-view path as the job sees it (action folders, event file)."""
+        ...
+
+    def write_file(self, path: Path, data: bytes, *, mode: int = 0o644) -> None:
+        """Create or replace a file (job's view), e.g. a step script or an env file."""
+        ...
+
+    def read_file(self, path: Path, *, truncate: bool = False) -> bytes | None:
+        """A file's bytes (job's view), None when missing; ``truncate`` empties it after."""
+        ...
+
+    def remove_file(self, path: Path) -> None:
+        """Remove a file (job's view); a missing file is not an error."""
+        ...
+
+    def is_dir(self, path: Path) -> bool: ...
+
+    def copy_in(self, source: Path, dest: Path) -> None:
+        """Copy an engine-side tree or file into the job (``dest`` in the job's view)."""
+        ...
+
+    def copy_out(self, source: Path, dest: Path) -> None:
+        """Copy a job tree or file (``source`` in the job's view) to the engine side."""
+        ...
+
+    def which(self, program: str, path: str) -> str | None:
+        """``program`` looked up on the job's ``path`` (a PATH value), as the job sees it."""
         ...
 
     def run(
@@ -85,6 +161,22 @@ class Executor(Protocol):
         """Run one process to completion, streaming each output line to ``on_line``."""
         ...
 
+    def capture(
+        self,
+        argv: list[str],
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        stdin: str | None = None,
+        timeout: float | None = None,
+        cancel: CancelToken,
+    ) -> Captured:
+        """Run one process to completion and keep its output (a probe, ``git rev-parse``)."""
+        ...
+
     def teardown(self) -> None:
         """Stop what the job left running and remove its environment."""
         ...
+
+
+ExecutorFactory = Callable[[ExecutorRequest], Executor]

@@ -1,4 +1,7 @@
-"""The host executor: steps run as processes on this machine, like a self-hosted runner."""
+"""The host executor: steps run as processes on this machine, like a self-hosted runner.
+
+The job's view and the engine's view of every path are the same here.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,10 @@ import os
 import select
 import signal
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-from conveyor.executors.base import CancelToken, ExitInfo, JobPaths
+from conveyor.executors.base import CancelToken, Captured, ExecutorRequest, ExitInfo, JobPaths
 from conveyor.executors.watchdog import WATCHDOG
 
 # GitHub's runner sends SIGINT, then SIGTERM after 7.5 s, then kills.
@@ -27,17 +30,66 @@ class HostExecutor:
 
     name = "host"
 
-    def __init__(self, job_dir: Path, repo_name: str, tool_cache: Path) -> None:
+    def __init__(
+        self, job_dir: Path, repo_name: str, tool_cache: Path, env: Mapping[str, str] | None = None
+    ) -> None:
         self.paths = JobPaths(
             workspace=job_dir / repo_name, temp=job_dir / "_temp", tool_cache=tool_cache
         )
         self._job_dir = job_dir
+        self._env = dict(os.environ if env is None else env)
         self._groups: list[int] = []
 
     def prepare(self) -> JobPaths:
         for d in (self.paths.workspace, self.paths.temp, self.paths.tool_cache):
             d.mkdir(parents=True, exist_ok=True)
         return self.paths
+
+    def base_env(self) -> dict[str, str]:
+        return dict(self._env)
+
+    def host_path(self, path: Path) -> Path:
+        return path
+
+    def job_path(self, path: Path) -> Path:
+        return path
+
+    def write_file(self, path: Path, data: bytes, *, mode: int = 0o644) -> None:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, mode)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+
+    def read_file(self, path: Path, *, truncate: bool = False) -> bytes | None:
+        try:
+            if truncate:
+                if os.stat(path).st_size == 0:
+                    return b""
+                with open(path, "r+b") as f:
+                    data = f.read()
+                    f.truncate(0)
+                    return data
+            with open(path, "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+
+    def remove_file(self, path: Path) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+    def is_dir(self, path: Path) -> bool:
+        return os.path.isdir(path)
+
+    def copy_in(self, source: Path, dest: Path) -> None:
+        _copy(source, dest)
+
+    def copy_out(self, source: Path, dest: Path) -> None:
+        _copy(source, dest)
+
+    def which(self, program: str, path: str) -> str | None:
+        return which(program, path)
 
     def run(
         self,
@@ -61,37 +113,131 @@ class HostExecutor:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self._groups.append(proc.pid)
-        why: list[str] = []
-
-        def stop(reason: str) -> None:
-            if proc.poll() is None:
-                why.append(reason)
-                _signal_group(proc.pid, signal.SIGINT)
-                WATCHDOG.schedule(_GRACE, lambda: _signal_group(proc.pid, signal.SIGTERM))
-                WATCHDOG.schedule(2 * _GRACE, lambda: _signal_group(proc.pid, signal.SIGKILL))
-
-        def on_cancel() -> None:
-            stop("cancel")
-
-        timer = WATCHDOG.schedule(timeout, lambda: stop("timeout")) if timeout else None
-        cancel.add_listener(on_cancel)
-        try:
+        with _stopping(proc, timeout, cancel, self._groups) as why:
             assert proc.stdout is not None
-            _pump(proc, proc.stdout.fileno(), on_line)
-            code = proc.wait()
-        finally:
-            if timer is not None:
-                WATCHDOG.cancel(timer)
-            cancel.remove_listener(on_cancel)
-            proc.stdout.close()  # type: ignore[union-attr]
+            try:
+                _pump(proc, proc.stdout.fileno(), on_line)
+                code = proc.wait()
+            finally:
+                proc.stdout.close()
         return ExitInfo(code=code, timed_out="timeout" in why, cancelled="cancel" in why)
+
+    def capture(
+        self,
+        argv: list[str],
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        stdin: str | None = None,
+        timeout: float | None = None,
+        cancel: CancelToken,
+    ) -> Captured:
+        return capture_process(
+            argv, cwd=cwd, env=env, stdin=stdin, timeout=timeout, cancel=cancel, groups=self._groups
+        )
 
     def teardown(self) -> None:
         # like the runner's orphan clean-up: nothing a step started outlives its job
         for pgid in self._groups:
             _signal_group(pgid, signal.SIGKILL)
         remove_tree(self._job_dir)
+
+
+def capture_process(
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    stdin: str | None,
+    timeout: float | None,
+    cancel: CancelToken,
+    groups: list[int],
+) -> Captured:
+    """Run a process on this machine and keep its output; its group is added to ``groups``
+    so the owner can kill what it leaves behind."""
+    if cancel.is_set():
+        return Captured(ExitInfo(code=-1, cancelled=True), "", "")
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except OSError as e:  # like a shell: a missing program is exit 127 with a message
+        return Captured(ExitInfo(code=127), "", f"{argv[0]}: {e.strerror}")
+    with _stopping(proc, timeout, cancel, groups) as why:
+        out, err = proc.communicate(stdin)
+    exit = ExitInfo(code=proc.returncode, timed_out="timeout" in why, cancelled="cancel" in why)
+    return Captured(exit, out, err)
+
+
+@contextlib.contextmanager
+def _stopping(
+    proc: subprocess.Popen[str] | subprocess.Popen[bytes],
+    timeout: float | None,
+    cancel: CancelToken,
+    groups: list[int],
+) -> Iterator[list[str]]:
+    """Stop ``proc``'s process group at the timeout or on cancel; yields the reasons."""
+    groups.append(proc.pid)
+    why: list[str] = []
+
+    def stop(reason: str) -> None:
+        if proc.poll() is None:
+            why.append(reason)
+            _signal_group(proc.pid, signal.SIGINT)
+            WATCHDOG.schedule(_GRACE, lambda: _signal_group(proc.pid, signal.SIGTERM))
+            WATCHDOG.schedule(2 * _GRACE, lambda: _signal_group(proc.pid, signal.SIGKILL))
+
+    def on_cancel() -> None:
+        stop("cancel")
+
+    timer = WATCHDOG.schedule(timeout, lambda: stop("timeout")) if timeout else None
+    cancel.add_listener(on_cancel)
+    try:
+        yield why
+    finally:
+        if timer is not None:
+            WATCHDOG.cancel(timer)
+        cancel.remove_listener(on_cancel)
+
+
+def create(request: ExecutorRequest) -> HostExecutor:
+    """The registry's factory for ``host``."""
+    return HostExecutor(
+        request.job_dir, request.repo_name, request.tool_cache, request.base_env or None
+    )
+
+
+def which(program: str, path: str) -> str | None:
+    """``shutil.which`` for executables on ``path`` (without importing shutil per run)."""
+    candidates = (
+        [program]
+        if "/" in program
+        else [os.path.join(d or ".", program) for d in path.split(os.pathsep)]
+    )
+    for candidate in candidates:
+        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            return candidate
+    return None
+
+
+def _copy(source: Path, dest: Path) -> None:
+    """Copy a file or a tree (symlinks kept as links), merging into ``dest``."""
+    import shutil
+
+    if source.is_dir() and not source.is_symlink():
+        shutil.copytree(source, dest, symlinks=True, dirs_exist_ok=True)
+    else:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, dest, follow_symlinks=False)
 
 
 def _pump(proc: subprocess.Popen[bytes], fd: int, on_line: Callable[[str], None]) -> None:
