@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conveyor.engine.steps import which
+from conveyor.executors.host import which
 from conveyor.executors.host import remove_tree
 
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from conveyor.workflow import changes as changes_mod
-from conveyor.workflow.event import ZERO_SHA, Event, EventError, changed_files, load_event
+from conveyor.workflow.changes import event_changed_files as changed_files
+from conveyor.workflow.event import ZERO_SHA, Event, EventError, load_event
 
 
 class Repo:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, Protocol
 
-from conveyor.engine.report import JobReport
+from conveyor.engine.report import JobReport, WorkflowReport
 from conveyor.executors.base import CancelToken
 
 if TYPE_CHECKING:
-    from conveyor.engine.scheduler import WorkflowRunner
+    from conveyor.engine.runenv import RunEnv
     from conveyor.workflow.model import Workflow
-    from conveyor.workflow.plan import PlannedJob
+    from conveyor.workflow.plan import PlannedJob, WorkflowPlan
 
 MAX_DEPTH = 10  # GitHub allows ten levels of nested reusable workflows
 
@@ -19,7 +20,42 @@ class CallError(Exception):
     pass
 
 
-def load_called(wr: WorkflowRunner, uses: str) -> Workflow:
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def safe_name(name: str) -> str:
+    """A job's display name as a file name."""
+    return _SAFE.sub("-", name)
+
+
+class Caller(Protocol):
+    """The workflow run a call is made from (``scheduler.WorkflowRunner``)."""
+
+    run: RunEnv
+    github: dict[str, Any]
+    secrets: dict[str, str]
+    label: str
+    log_prefix: str
+
+    def _eval_ctx(
+        self, pj: PlannedJob, status: str, matrix: dict[str, Any] | None = None
+    ) -> Any: ...
+
+    def nested(
+        self,
+        wplan: WorkflowPlan,
+        *,
+        inputs: dict[str, Any],
+        secrets: dict[str, str],
+        cancel: CancelToken,
+        label: str,
+        log_prefix: str,
+    ) -> tuple[WorkflowReport, dict[str, Any]]:
+        """Run a called workflow's jobs; its report and its ``jobs`` context."""
+        ...
+
+
+def load_called(wr: Caller, uses: str) -> Workflow:
     from conveyor.workflow.loader import load_workflow
 
     run = wr.run
@@ -59,14 +95,13 @@ def load_called(wr: WorkflowRunner, uses: str) -> Workflow:
 
 
 def run_call(
-    wr: WorkflowRunner,
+    wr: Caller,
     pj: PlannedJob,
     combo: dict[str, Any] | None,
     name: str,
     cancel: CancelToken,
 ) -> JobReport:
     """One combination of a job that calls a reusable workflow; its jobs nest in the report."""
-    from conveyor.engine.scheduler import WorkflowRunner, safe_name
     from conveyor.expr import evaluate_value, to_string
     from conveyor.workflow.inputs import InputError, resolve_call_inputs
     from conveyor.workflow.plan import plan_workflow
@@ -88,18 +123,14 @@ def run_call(
             secrets = {k: to_string(evaluate_value(v, ctx)) for k, v in mapping.items()}
             if "GITHUB_TOKEN" in wr.secrets:
                 secrets.setdefault("GITHUB_TOKEN", wr.secrets["GITHUB_TOKEN"])
-        sub = WorkflowRunner(
-            wr.run,
+        sub_report, jobs_ctx = wr.nested(
             plan_workflow(wf),
-            github=wr.github,
             inputs=inputs,
             secrets=secrets,
             cancel=cancel,
             label=f"{wr.label}{name} / ",
             log_prefix=wr.run.unique_name(f"{wr.log_prefix}-{safe_name(name)}"),
-            groups=wr.groups,
         )
-        sub_report = sub.execute()
     except Exception as e:
         from conveyor.workflow.errors import WorkflowError, WorkflowErrors
 
@@ -112,7 +143,6 @@ def run_call(
     rep.jobs = sub_report.jobs
     rep.conclusion = sub_report.conclusion
     rep.duration = sub_report.duration
-    jobs_ctx = {k: {"result": r.result, "outputs": r.outputs} for k, r in sub.results.items()}
     out_spec = (wf.on.get("workflow_call") or {}).get("outputs") or {}
     for out_name, meta in out_spec.items():
         value = (meta or {}).get("value")

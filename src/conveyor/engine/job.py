@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,9 @@ from conveyor.engine.context import default_env, runner_context
 from conveyor.engine.output import RESULT_COLOUR, JobOutput
 from conveyor.engine.report import JobReport, StepReport
 from conveyor.engine.runenv import RunEnv
-from conveyor.executors.base import CancelToken
-from conveyor.executors.host import HostExecutor
+from conveyor.engine.scope import PostStep, Scope, StepFailed
+from conveyor.executors import ExecutorUnavailable, create_executor
+from conveyor.executors.base import CancelToken, Executor, ExecutorRequest, JobPaths
 from conveyor.executors.watchdog import WATCHDOG
 from conveyor.records import field, record
 from conveyor.workflow.model import Job, Step, Workflow, holds_expression
@@ -38,31 +38,6 @@ class JobSpec:
     secrets: dict[str, str] = field(default_factory=dict)
     cancel: CancelToken = field(default_factory=CancelToken)
     log_name: str = "job"
-
-
-@record(slots=True)
-class Scope:
-    """Where steps run: the job itself, or a composite action inside it."""
-
-    steps: dict[str, dict[str, Any]] = field(default_factory=dict)  # the `steps` context
-    status: str = "success"  # what success()/failure()/cancelled() see
-    inputs: dict[str, Any] | None = None  # a composite action's `inputs`
-    action_path: str = ""
-    action_repository: str = ""
-    action_ref: str = ""
-    env: dict[str, str] = field(default_factory=dict)  # env declared by the scope (job or action)
-    composite: bool = False
-
-
-@record(slots=True)
-class PostStep:
-    name: str
-    condition: str  # e.g. "success()" or "always()"
-    run: Callable[[], StepReport | None]
-
-
-class StepFailed(Exception):
-    """A step failed before or outside its process (bad expression, missing action...)."""
 
 
 def step_debug(run: RunEnv) -> bool:
@@ -94,26 +69,60 @@ class JobRunner:
         self.pre_state: dict[int, dict[str, str]] = {}  # pre steps run at job start, by step
         self.root_scope: Scope | None = None
         self._environment_url: Any = None  # environment.url, evaluated when the job ends
-        job_dir = run.run_dir / "work" / spec.log_name
-        self.executor = HostExecutor(job_dir, run.repo.name, run.tool_cache)
-        self.paths = self.executor.paths
+        self.log_name = spec.log_name
+        # the executor is chosen once runs-on and container are evaluated (run_job)
+        self.executor: Executor = _NoExecutor()
+        self.paths = JobPaths(Path(), Path(), run.tool_cache)
         self.out = JobOutput(
             run.console, spec.label, run.run_dir / "logs" / f"{spec.log_name}.log", run.masker
         )
         self.report.log = str(self.out.log_path)
-        self.runner_ctx = runner_context(
-            self.paths.temp, self.paths.tool_cache, debug=step_debug(run)
-        )
+        self.runner_ctx: dict[str, Any] = {}
         self.github = dict(spec.github)
         self.github["job"] = spec.key
-        self.github["workspace"] = str(self.paths.workspace)
         self.job_env: dict[str, str] = {}
         self.defaults: dict[str, str] = {}
-        self._base_env = {**run.base_env, **default_env(self.github, self.runner_ctx)}
+        self._base_env: dict[str, str] = {}
+        self._fixed_env: dict[str, str] = {}
+
+    def _open_executor(self, scope: Scope) -> None:
+        """Choose and prepare the job's executor; the job's paths and base env follow."""
+        labels = self._check_runs_on(scope)
+        container = self.evaluate(self.job.container, scope) if self.job.container else None
+        if isinstance(container, str):
+            container = {"image": container}
+        services = self.evaluate(self.job.services, scope) if self.job.services else {}
+        request = ExecutorRequest(
+            job_dir=self.run.run_dir / "work" / self.log_name,
+            repo_name=self.run.repo.name,
+            tool_cache=self.run.tool_cache,
+            labels=tuple(labels),
+            container=container if isinstance(container, dict) else None,
+            services=services if isinstance(services, dict) else {},
+            base_env=self.run.base_env,
+        )
+        try:
+            self.executor = create_executor(request)
+        except ExecutorUnavailable as e:
+            raise StepFailed(str(e).replace("<id>", self.spec.key)) from None
+        self.paths = self.executor.prepare()
+        self.runner_ctx = runner_context(
+            self.paths.temp, self.paths.tool_cache, debug=step_debug(self.run)
+        )
+        self.github["workspace"] = str(self.paths.workspace)
+        self._base_env = {
+            **self.executor.base_env(),
+            **default_env(self.github, self.runner_ctx),
+        }
         # GITHUB_* and RUNNER_* defaults can't be overridden by a workflow's env
         self._fixed_env = {
             k: v for k, v in self._base_env.items() if k.startswith(("GITHUB_", "RUNNER_"))
         }
+
+    def run_step(self, step: Step, scope: Scope) -> StepReport:
+        from conveyor.engine.steps import run_step
+
+        return run_step(self, step, scope)
 
     # -- contexts ---------------------------------------------------------------------------
 
@@ -224,17 +233,17 @@ class JobRunner:
         scope = Scope()
         timer: int | None = None
         try:
+            self._open_executor(scope)
             self._setup(scope)
             minutes = self._timeout_minutes(scope)
             timer = WATCHDOG.schedule(minutes * 60, self._on_timeout)
-            self.executor.prepare()
             defaults = {**self.spec.workflow.defaults_run, **self.job.defaults_run}
             self.defaults = defaults
             self.root_scope = scope
             if any(st.uses for st in self.job.steps):
-                from conveyor.actions.runner import run_pre_steps
+                from conveyor.engine.kinds.action import prepare_job
 
-                run_pre_steps(self, scope)
+                prepare_job(self, scope)
             run_steps(self, self.job.steps, scope, self.report.steps)
             self._run_post_steps(scope)
             self.report.outputs = self._job_outputs(scope)
@@ -267,13 +276,6 @@ class JobRunner:
 
     def _setup(self, scope: Scope) -> None:
         job = self.job
-        for what in ("container", "services"):
-            if getattr(job, what):
-                raise StepFailed(
-                    f"jobs.{self.spec.key}.{what} is not supported by the host executor yet "
-                    "(job and service containers arrive with the podman executor)"
-                )
-        self._check_runs_on(scope)
         wf_env = self.evaluate_env(self.spec.workflow.env, scope, {})
         self.job_env = {**wf_env, **self.evaluate_env(job.env, scope, wf_env)}
         if job.environment is not None:
@@ -299,7 +301,7 @@ class JobRunner:
         except Exception as e:  # a bad url expression does not fail the job
             self.out.info(f"Warning: environment url: {e}", "33")
 
-    def _check_runs_on(self, scope: Scope) -> None:
+    def _check_runs_on(self, scope: Scope) -> list[str]:
         value = self.evaluate(self.job.runs_on, scope)
         labels: list[str] = []
         if isinstance(value, str):
@@ -316,6 +318,7 @@ class JobRunner:
                     f"runs-on '{label}': this runner is Linux; Conveyor runs jobs on this "
                     "machine's operating system only"
                 )
+        return labels
 
     def _timeout_minutes(self, scope: Scope) -> float:
         raw = self.job.timeout_minutes
@@ -343,7 +346,7 @@ class JobRunner:
         return str(raw if raw is not None else int(DEFAULT_JOB_TIMEOUT_MINUTES))
 
     def _run_post_steps(self, scope: Scope) -> None:
-        from conveyor.engine.steps import condition_holds
+        from conveyor.engine.process import condition_holds
 
         while self.post_steps:
             post = self.post_steps.pop()
@@ -386,3 +389,16 @@ class JobRunner:
             first = step.run.strip().splitlines()[0] if step.run.strip() else ""
             return f"Run {first}"
         return f"Run {step.uses}"
+
+
+class _NoExecutor:
+    """Stands in until the job's executor is chosen; a job that fails before then
+    has nothing to tear down."""
+
+    name = "none"
+
+    def teardown(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        raise StepFailed("the job's executor is not set up yet")

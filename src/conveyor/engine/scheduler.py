@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any
 
+from conveyor.engine.calls import run_call, safe_name
 from conveyor.engine.concurrency import ConcurrencyGroups
 from conveyor.engine.job import JobRunner, JobSpec
 from conveyor.engine.report import Conclusion, JobReport, WorkflowReport, combine
@@ -41,11 +42,6 @@ def merge_outputs(reports: list[JobReport]) -> dict[str, str]:
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def safe_name(name: str) -> str:
-    """A job's display name as a file name."""
-    return _SAFE.sub("-", name)
 
 
 class WorkflowRunner:
@@ -96,6 +92,32 @@ class WorkflowRunner:
             report.conclusion = "success" if not self.cancel.is_set() else "cancelled"
         report.duration = time.monotonic() - start
         return report
+
+    def nested(
+        self,
+        wplan: WorkflowPlan,
+        *,
+        inputs: dict[str, Any],
+        secrets: dict[str, str],
+        cancel: CancelToken,
+        label: str,
+        log_prefix: str,
+    ) -> tuple[WorkflowReport, dict[str, Any]]:
+        """A called workflow's jobs, run like this workflow's (``calls.Caller``)."""
+        sub = WorkflowRunner(
+            self.run,
+            wplan,
+            github=self.github,
+            inputs=inputs,
+            secrets=secrets,
+            cancel=cancel,
+            label=label,
+            log_prefix=log_prefix,
+            groups=self.groups,
+        )
+        report = sub.execute()
+        jobs = {k: {"result": r.result, "outputs": r.outputs} for k, r in sub.results.items()}
+        return report, jobs
 
     def _run_dag(self, pending: list[str]) -> None:
         """Start every job whose needs are done; a lone ready job runs on this thread."""
@@ -320,8 +342,6 @@ class WorkflowRunner:
             if cancel.is_set():
                 return JobReport(id=pj.key, name=name, matrix=combo, conclusion="cancelled"), False
             if pj.job.uses:  # a reusable workflow call: its jobs run nested
-                from conveyor.engine.calls import run_call
-
                 rep = run_call(self, pj, combo, name, cancel)
                 return rep, rep.conclusion == "failure"
             log_name = self.run.unique_name(f"{self.log_prefix}-{safe_name(name)}")

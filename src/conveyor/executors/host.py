@@ -55,7 +55,12 @@ class HostExecutor:
         return path
 
     def write_file(self, path: Path, data: bytes, *, mode: int = 0o644) -> None:
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, mode)
+        flags = os.O_CREAT | os.O_WRONLY | os.O_TRUNC
+        try:
+            fd = os.open(path, flags, mode)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, flags, mode)
         try:
             os.write(fd, data)
         finally:

@@ -395,10 +395,3 @@ def load_event(name: str, repo: Path, eventpath: Path | None) -> Event:
         base_ref = str(_dig(payload, "pull_request", "base", "ref") or "")
         head_ref = str(_dig(payload, "pull_request", "head", "ref") or "")
     return Event(name, payload, ref, sha, base_ref, head_ref, source, conflict)
-
-
-def changed_files(event: Event, repo: Path) -> list[str] | None:
-    """Files the event changed, as GitHub's path filters see them; ``None`` = unknown."""
-    from conveyor.workflow.changes import event_changed_files
-
-    return event_changed_files(event, repo)

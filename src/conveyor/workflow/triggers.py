@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.records import record
-from conveyor.workflow.event import Event, changed_files
+from conveyor.workflow.changes import event_changed_files as changed_files
+from conveyor.workflow.event import Event
 from conveyor.workflow.globs import first_included, match_filters, value_included
 
 PR_DEFAULT_TYPES = ("opened", "synchronize", "reopened")

@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, cast
 
 from conveyor.actions.base import ActionRef
 from conveyor.actions.manifest import Manifest
+from conveyor.engine.process import condition_holds, exec_process, outcome_of
 from conveyor.engine.report import Conclusion, StepReport
+from conveyor.engine.scope import PostStep, ProcessResult, StepFailed
 from conveyor.executors.base import CancelToken
 
 if TYPE_CHECKING:
-    from conveyor.engine.job import JobRunner, Scope
+    from conveyor.engine.scope import Scope
+    from conveyor.engine.stepkind import JobContext
     from conveyor.workflow.model import Step
 
 
@@ -25,7 +28,7 @@ def input_env(inputs: dict[str, str]) -> dict[str, str]:
 
 
 def run_node(
-    runner: JobRunner,
+    runner: JobContext,
     manifest: Manifest,
     action_dir: Path,
     ref: ActionRef,
@@ -36,10 +39,6 @@ def run_node(
     timeout: float | None,
     token: CancelToken,
 ) -> tuple[str, dict[str, str]]:
-    from conveyor.actions.runner import which_in
-    from conveyor.engine.job import PostStep, StepFailed
-    from conveyor.engine.steps import ProcessResult, condition_holds, exec_process, outcome_of
-
     using = manifest.using
     if using not in NODE_RUNTIMES:
         raise StepFailed(
@@ -65,7 +64,7 @@ def run_node(
     action_env = {
         **env,
         **input_env(inputs),
-        "GITHUB_ACTION_PATH": str(action_dir),
+        "GITHUB_ACTION_PATH": str(runner.executor.job_path(action_dir)),
         "GITHUB_ACTION_REPOSITORY": f"{ref.owner}/{ref.repo}" if ref.owner else "",
         "GITHUB_ACTION_REF": ref.ref,
     }
@@ -74,7 +73,7 @@ def run_node(
     def node_run(script: str, tok: CancelToken, limit: float | None) -> ProcessResult:
         res = exec_process(
             runner,
-            [node, str(action_dir / script)],
+            [node, str(runner.executor.job_path(action_dir) / script)],
             runner.paths.workspace,
             action_env,
             limit,
@@ -115,7 +114,7 @@ def run_node(
 
 
 def run_pre(
-    runner: JobRunner,
+    runner: JobContext,
     manifest: Manifest,
     action_dir: Path,
     ref: ActionRef,
@@ -125,8 +124,7 @@ def run_pre(
     """A remote JavaScript action's ``pre``, as a "Pre <step>" step at job start."""
     import time
 
-    from conveyor.actions.runner import action_inputs, which_in
-    from conveyor.engine.steps import condition_holds, exec_process, outcome_of
+    from conveyor.engine.kinds.inputs import action_inputs
 
     runner.pre_state[step.index] = {}
     if not condition_holds(runner, str(manifest.runs.get("pre-if") or "always()"), scope):
@@ -145,13 +143,13 @@ def run_pre(
         action_env = {
             **env,
             **input_env(inputs),
-            "GITHUB_ACTION_PATH": str(action_dir),
+            "GITHUB_ACTION_PATH": str(runner.executor.job_path(action_dir)),
             "GITHUB_ACTION_REPOSITORY": f"{ref.owner}/{ref.repo}",
             "GITHUB_ACTION_REF": ref.ref,
         }
         res = exec_process(
             runner,
-            [node, str(action_dir / str(manifest.runs["pre"]))],
+            [node, str(runner.executor.job_path(action_dir) / str(manifest.runs["pre"]))],
             runner.paths.workspace,
             action_env,
             None,
@@ -164,3 +162,7 @@ def run_pre(
     runner.report.steps.append(rep)
     if outcome == "failure":
         scope.status = "failure"
+
+
+def which_in(runner: JobContext, env: dict[str, str], program: str) -> str | None:
+    return runner.executor.which(program, runner.process_path(env))

@@ -1,0 +1,125 @@
+"""``uses:`` steps: the reference resolved to its kind (built-in, composite or
+JavaScript action), the action's inputs, and the job set-up of remote actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from conveyor.actions.base import ActionRef, parse_uses
+from conveyor.actions.manifest import ManifestError, load_manifest
+from conveyor.engine.scope import StepFailed
+from conveyor.executors.base import CancelToken
+
+if TYPE_CHECKING:
+    from conveyor.engine.scope import Scope
+    from conveyor.engine.stepkind import JobContext
+    from conveyor.workflow.model import Step
+
+
+def _fail(message: str) -> Exception:
+    return StepFailed(message)
+
+
+def pre(runner: JobContext, step: Step, scope: Scope) -> None:
+    """A remote action is fetched at job set-up, and a JavaScript action's ``pre`` runs
+    then (see ``prepare_job``)."""
+
+
+def main(
+    runner: JobContext,
+    step: Step,
+    scope: Scope,
+    env: dict[str, str],
+    timeout: float | None,
+    token: CancelToken,
+) -> tuple[str, dict[str, str]]:
+    try:
+        ref = parse_uses(step.uses or "")
+    except ValueError as e:
+        raise _fail(str(e)) from None
+    if ref.kind == "docker":
+        raise _fail(
+            f"'{ref.raw}': Docker container actions are not supported by the host executor yet "
+            "(they arrive with the podman executor)"
+        )
+    if ref.kind == "remote":
+        from conveyor.actions.builtin import lookup
+
+        module = lookup(ref)
+        if module is not None:
+            from conveyor.engine.kinds.builtin import run_builtin
+
+            return run_builtin(runner, module, ref, step, scope, env, timeout, token)
+        action_dir = remote_action_dir(runner, ref)
+    else:
+        action_dir = runner.executor.host_path(runner.paths.workspace / ref.path)
+    try:
+        manifest = load_manifest(action_dir, ref.raw)
+    except ManifestError as e:
+        raise _fail(str(e)) from None
+    from conveyor.engine.kinds.inputs import action_inputs
+
+    inputs = action_inputs(runner, manifest.inputs, step, scope, ref.raw)
+    using = manifest.using
+    if using == "composite":
+        from conveyor.engine.kinds.composite import run_composite
+
+        return run_composite(runner, manifest, action_dir, ref, inputs, scope, env, timeout, token)
+    if using.startswith("node") and using[4:].isdigit():
+        from conveyor.engine.kinds.javascript import run_node
+
+        return run_node(runner, manifest, action_dir, ref, inputs, step, scope, env, timeout, token)
+    if using == "docker":
+        raise _fail(
+            f"'{ref.raw}' is a Docker container action: not supported by the host "
+            "executor yet (it arrives with the podman executor)"
+        )
+    raise _fail(
+        f"'{ref.raw}': runs.using '{manifest.runs.get('using')}' is not supported, use "
+        "'composite', 'docker', 'node12', 'node16', 'node20' or 'node24' instead"
+    )
+
+
+def remote_action_dir(runner: JobContext, ref: ActionRef) -> Path:
+    """The directory of a remote action, fetched (or taken from the cache) by commit."""
+    from conveyor.actions.remote import FetchError, fetch_repo
+
+    run = runner.run
+    try:
+        root = fetch_repo(
+            run.actions_dir,
+            run.remote_base_url,
+            ref.owner,
+            ref.repo,
+            ref.ref,
+            offline=run.offline,
+            warn=lambda message: runner.out.info(message, "33"),
+        )
+    except FetchError as e:
+        raise _fail(str(e)) from None
+    return root / ref.path if ref.path else root
+
+
+def prepare_job(runner: JobContext, scope: Scope) -> None:
+    """Set up the job's remote actions as the runner does before step 1: fetch each one
+    (a missing action fails the job here) and run the ``pre`` of JavaScript actions."""
+    from conveyor.actions.builtin import lookup
+    from conveyor.engine.kinds.javascript import NODE_RUNTIMES, run_pre
+
+    for step in runner.job.steps:
+        if not step.uses:
+            continue
+        try:
+            ref = parse_uses(step.uses)
+        except ValueError:
+            continue  # reported when the step runs
+        if ref.kind != "remote" or lookup(ref) is not None:
+            continue
+        action_dir = remote_action_dir(runner, ref)
+        try:
+            manifest = load_manifest(action_dir, ref.raw)
+        except ManifestError:
+            continue  # reported when the step runs
+        if manifest.using in NODE_RUNTIMES and manifest.runs.get("pre"):
+            run_pre(runner, manifest, action_dir, ref, step, scope)

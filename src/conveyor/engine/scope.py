@@ -1,0 +1,46 @@
+"""The small records a job's steps share: where they run (``Scope``), deferred post
+steps, a process's result, and the error for a step that fails outside its process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from conveyor.executors.base import ExitInfo
+from conveyor.records import field, record
+
+if TYPE_CHECKING:
+    from conveyor.engine.report import StepReport
+
+
+class StepFailed(Exception):
+    """A step failed before or outside its process (bad expression, missing action...)."""
+
+
+@record(slots=True)
+class Scope:
+    """Where steps run: the job itself, or a composite action inside it."""
+
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)  # the `steps` context
+    status: str = "success"  # what success()/failure()/cancelled() see
+    inputs: dict[str, Any] | None = None  # a composite action's `inputs`
+    action_path: str = ""
+    action_repository: str = ""
+    action_ref: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # env declared by the scope (job or action)
+    composite: bool = False
+
+
+@record(slots=True)
+class PostStep:
+    name: str
+    condition: str  # e.g. "success()" or "always()"
+    run: Callable[[], StepReport | None]
+
+
+@record(slots=True)
+class ProcessResult:
+    exit: ExitInfo
+    outputs: dict[str, str] = field(default_factory=dict)
+    state: dict[str, str] = field(default_factory=dict)
+    failed: bool = False  # a workflow command failed the step (e.g. ::set-env::)
