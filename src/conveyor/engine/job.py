@@ -102,7 +102,7 @@ class JobRunner:
             base_env=self.run.base_env,
         )
         try:
-            self.executor = create_executor(request)
+            self.executor = create_executor(request, self.run.executor)
         except ExecutorUnavailable as e:
             raise StepFailed(str(e).replace("<id>", self.spec.key)) from None
         self.paths = self.executor.prepare()

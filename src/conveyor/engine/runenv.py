@@ -39,6 +39,7 @@ class RunEnv:
     offline: bool = False  # never fetch remote actions; use the cache only
     cancel: CancelToken = field(default_factory=CancelToken)  # Ctrl-C
     base_env: dict[str, str] = field(default_factory=dict)  # the runner's own environment
+    executor: str | None = None  # a name in conveyor.executors.EXECUTORS; None: by the job
     _names: set[str] = field(default_factory=set)
     _names_lock: threading.Lock = field(default_factory=threading.Lock)
 
