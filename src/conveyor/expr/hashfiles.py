@@ -14,7 +14,7 @@ import hashlib
 import os
 
 from conveyor.expr.errors import ExprError
-from conveyor.fileglob import GlobError, Globber, GlobOptions, escape
+from conveyor.fileglob import Globber, GlobError, GlobOptions, escape
 
 
 def hash_files(patterns: list[str], workspace: str, home: str | None = None) -> str:
