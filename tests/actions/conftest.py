@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conveyor.actions.base import ActionCall, parse_uses
+from conveyor.actions.base import ActionCall, ActionStopped, parse_uses
+from conveyor.executors.base import CancelToken, Captured, ExitInfo
+from conveyor.executors.host import HostExecutor, capture_process
 
 MakeCall = Callable[..., ActionCall]
 
@@ -39,14 +43,65 @@ def dirs(tmp_path: Path) -> dict[str, Path]:
 
 
 @pytest.fixture
-def make_call(dirs: dict[str, Path]) -> MakeCall:
-    def factory(uses: str, inputs: dict[str, str] | None = None, **overrides: Any) -> ActionCall:
-        lines: list[str] = overrides.pop("lines", [])
+def make_call(dirs: dict[str, Path], tmp_path: Path) -> Iterator[MakeCall]:
+    """ActionCalls whose processes are real, through a HostExecutor and capture_process,
+    under a CancelToken (``token=`` to pass one in)."""
+    executor = HostExecutor(tmp_path / "job", "repo", dirs["tool_cache"])
+    local_groups: list[int] = []
 
-        def run_exec(argv: list[str], cwd: Path | None = None, env: Any = None) -> int:
-            proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
-            lines.extend((proc.stdout + proc.stderr).splitlines())
-            return proc.returncode
+    def factory(
+        uses: str,
+        inputs: dict[str, str] | None = None,
+        *,
+        token: CancelToken | None = None,
+        **overrides: Any,
+    ) -> ActionCall:
+        lines: list[str] = overrides.pop("lines", [])
+        cancel = token or CancelToken()
+
+        def stopped(exit: ExitInfo) -> None:
+            if exit.stopped:
+                raise ActionStopped(f"stopped ({cancel.reason or 'cancelled'})")
+
+        def run_exec(argv: list[Any], cwd: Path | None = None, env: Any = None) -> int:
+            info = executor.run(
+                [str(a) for a in argv],
+                cwd=Path(cwd or call.workspace),
+                env=env or call.env,
+                on_line=lines.append,
+                timeout=None,
+                cancel=cancel,
+            )
+            stopped(info)
+            return info.code
+
+        def capture(
+            argv: list[Any], cwd: Path | None = None, env: Any = None, stdin: str | None = None
+        ) -> Captured:
+            out = executor.capture(
+                [str(a) for a in argv],
+                cwd=Path(cwd or call.workspace),
+                env=env or call.env,
+                stdin=stdin,
+                cancel=cancel,
+            )
+            stopped(out.exit)
+            return out
+
+        def local(
+            argv: list[Any], cwd: Path | None = None, env: Any = None, stdin: str | None = None
+        ) -> Captured:
+            out = capture_process(
+                [str(a) for a in argv],
+                cwd=Path(cwd or call.repo_root),
+                env=env if env is not None else dict(os.environ),
+                stdin=stdin,
+                timeout=None,
+                cancel=cancel,
+                groups=local_groups,
+            )
+            stopped(out.exit)
+            return out
 
         fields: dict[str, Any] = {
             "ref": parse_uses(uses),
@@ -62,10 +117,16 @@ def make_call(dirs: dict[str, Path]) -> MakeCall:
             "remote_base_url": "https://github.com",
             "log": lines.append,
             "exec": run_exec,
+            "capture": capture,
+            "local": local,
             "add_mask": lambda _value: None,
         }
         fields.update(overrides)
         call = ActionCall(**fields)
         return call
 
-    return factory
+    yield factory
+    executor.teardown()  # kills what a stopped process left behind
+    for pgid in local_groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)

@@ -8,7 +8,7 @@ import pytest
 
 from conveyor.actions.base import ActionFailed
 from conveyor.actions.builtin import setup_python
-from conveyor.actions.builtin._util import Version
+from conveyor.actions.builtin.semver import Version
 
 from .conftest import MakeCall
 

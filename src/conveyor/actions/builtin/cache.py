@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from conveyor.actions.base import ActionCall, ActionFailed
-from conveyor.actions.builtin._util import glob, warn
+from conveyor.actions.builtin.step import warn
+from conveyor.fileglob import Globber, GlobError, GlobOptions
 
 INPUTS: dict[str, dict[str, str]] = {
     "path": {"default": ""},
@@ -178,14 +179,16 @@ def save(call: ActionCall, use_state: bool) -> bool:
             )
         check_key(primary)
         return _write_entry(call, primary, paths)
-    except (ActionFailed, OSError, tarfile.TarError) as exc:
+    except (ActionFailed, GlobError, OSError, tarfile.TarError) as exc:
         warn(call, str(exc))
         return False
 
 
 def _write_entry(call: ActionCall, key: str, paths: list[str]) -> bool:
     workspace = call.workspace.resolve()
-    found = glob(paths, workspace, call, implicit_descendants=False).matches
+    # like @actions/cache's resolvePaths: a matched directory is archived whole
+    options = GlobOptions(implicit_descendants=False)
+    found = Globber(paths, workspace, home=call.env.get("HOME"), options=options).glob()
     items: list[str] = []
     for item in found:
         if not any(item.startswith(parent.rstrip("/") + "/") for parent in items):

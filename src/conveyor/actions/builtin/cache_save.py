@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from conveyor.actions.base import ActionCall
 from conveyor.actions.builtin import cache
-from conveyor.actions.builtin._util import warn
+from conveyor.actions.builtin.step import warn
 
 INPUTS: dict[str, dict[str, str]] = {
     "path": {"default": ""},

@@ -20,11 +20,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 from conveyor.actions.base import ActionCall, ActionFailed
-from conveyor.actions.builtin._util import git, unset, warn
+from conveyor.actions.builtin.procs import git
+from conveyor.actions.builtin.step import unset, warn
 
 INPUTS: dict[str, dict[str, str]] = {
     "repository": {"default": "${{ github.repository }}"},
@@ -109,6 +109,7 @@ def _prepare(target: Path, clean: bool) -> None:
 def _local(call: ActionCall, target: Path, ref: str, depth: int) -> tuple[str, str]:
     root = call.repo_root.resolve()
     info = git(
+        call,
         "rev-parse",
         "HEAD",
         "--symbolic-full-name",
@@ -131,7 +132,7 @@ def _local(call: ActionCall, target: Path, ref: str, depth: int) -> tuple[str, s
     objects_dir = (root / objects).resolve()
     event_commit = "" if ref else _event_commit(call, root, head)
     if ref:
-        commit, symbolic = _resolve_local_ref(root, ref)
+        commit, symbolic = _resolve_local_ref(call, root, ref)
     elif event_commit:
         # checkout's README: "When checking out the repository that triggered a workflow,
         # this defaults to the reference or SHA for that event": an event (--eventpath)
@@ -140,15 +141,15 @@ def _local(call: ActionCall, target: Path, ref: str, depth: int) -> tuple[str, s
         commit, symbolic = event_commit, (event_ref if event_ref.startswith("refs/heads/") else "")
     else:
         commit, symbolic = head, (head_name if head_name.startswith("refs/heads/") else "")
-    _init_shared(target, root, objects_dir)
+    _init_shared(call, target, root, objects_dir)
     branch = symbolic[len("refs/heads/") :] if symbolic.startswith("refs/heads/") else ""
     _set_head(target, commit, branch)
-    _set_history(target, root, root / shallow, commit, depth, call.bool_input("fetch-tags"))
+    _set_history(call, target, root, root / shallow, commit, depth, call.bool_input("fetch-tags"))
     if ref or event_commit:
-        git("reset", "--hard", "-q", commit, cwd=target)
+        git(call, "reset", "--hard", "-q", commit, cwd=target)
     else:
-        _copy_worktree(root, target)
-        git("reset", "-q", cwd=target)
+        _copy_worktree(call, root, target)
+        git(call, "reset", "-q", cwd=target)
     if ref:
         out_ref = "" if _SHA.match(ref) else ref
     else:
@@ -162,15 +163,15 @@ def _event_commit(call: ActionCall, root: Path, head: str) -> str:
     sha = str(call.github.get("sha", "") or "")
     if not _SHA.match(sha) or sha.lower() == head.lower():
         return ""
-    found = git("rev-parse", "--verify", "-q", f"{sha}^{{commit}}", cwd=root, check=False)
+    found = git(call, "rev-parse", "--verify", "-q", f"{sha}^{{commit}}", cwd=root, check=False)
     return found.strip() if _SHA.match(found.strip()) else ""
 
 
-def _resolve_local_ref(root: Path, ref: str) -> tuple[str, str]:
+def _resolve_local_ref(call: ActionCall, root: Path, ref: str) -> tuple[str, str]:
     candidates = [ref] if ref.startswith("refs/") or _SHA.match(ref) else []
     candidates += [f"refs/heads/{ref}", f"refs/tags/{ref}", f"refs/remotes/origin/{ref}", ref]
     for cand in candidates:
-        sha = git("rev-parse", "--verify", "-q", f"{cand}^{{commit}}", cwd=root, check=False)
+        sha = git(call, "rev-parse", "--verify", "-q", f"{cand}^{{commit}}", cwd=root, check=False)
         if _SHA.match(sha):
             symbolic = cand if cand.startswith("refs/heads/") else ""
             if cand.startswith("refs/remotes/origin/"):
@@ -179,8 +180,8 @@ def _resolve_local_ref(root: Path, ref: str) -> tuple[str, str]:
     raise ActionFailed(f"A branch or tag with the name '{ref}' could not be found")
 
 
-def _init_shared(target: Path, root: Path, objects_dir: Path) -> None:
-    git("init", "-q", str(target), cwd=target)
+def _init_shared(call: ActionCall, target: Path, root: Path, objects_dir: Path) -> None:
+    git(call, "init", "-q", str(target), cwd=target)
     gitdir = target / ".git"
     (gitdir / "objects" / "info" / "alternates").write_text(f"{objects_dir}\n")
     with (gitdir / "config").open("a") as config:
@@ -204,13 +205,19 @@ def _set_head(target: Path, commit: str, branch: str) -> None:
 
 
 def _set_history(
-    target: Path, root: Path, source_shallow: Path, commit: str, depth: int, fetch_tags: bool
+    call: ActionCall,
+    target: Path,
+    root: Path,
+    source_shallow: Path,
+    commit: str,
+    depth: int,
+    fetch_tags: bool,
 ) -> None:
     """fetch-depth 0: every branch (as origin/*) and tag; N: a shallow history of N commits."""
     gitdir = target / ".git"
     if depth == 0 or fetch_tags:
         pattern = ["refs/heads", "refs/tags"] if depth == 0 else ["refs/tags"]
-        listing = git("for-each-ref", "--format=%(objectname) %(refname)", *pattern, cwd=root)
+        listing = git(call, "for-each-ref", "--format=%(objectname) %(refname)", *pattern, cwd=root)
         lines = []
         for line in listing.splitlines():
             sha, name = line.split(" ", 1)
@@ -218,32 +225,21 @@ def _set_history(
                 name = "refs/remotes/origin/" + name[len("refs/heads/") :]
             lines.append(f"update {name} {sha}\n")
         if lines:
-            _update_refs(target, "".join(lines))
+            git(call, "update-ref", "--stdin", cwd=target, stdin="".join(lines))
     boundary: set[str] = set()
     if source_shallow.exists():
         boundary.update(source_shallow.read_text().split())
     if depth > 0:
-        boundary.update(_depth_boundary(root, commit, depth))
+        boundary.update(_depth_boundary(call, root, commit, depth))
     if boundary:
         (gitdir / "shallow").write_text("".join(f"{sha}\n" for sha in sorted(boundary)))
 
 
-def _update_refs(target: Path, stdin: str) -> None:
-    subprocess.run(
-        ["git", "update-ref", "--stdin"],
-        cwd=target,
-        input=stdin,
-        text=True,
-        capture_output=True,
-        check=True,
-    )
-
-
-def _depth_boundary(root: Path, commit: str, depth: int) -> set[str]:
+def _depth_boundary(call: ActionCall, root: Path, commit: str, depth: int) -> set[str]:
     """Commits at distance depth-1 from ``commit`` (git's shallow boundary for --depth)."""
     if depth == 1:
         return {commit}
-    listing = git("rev-list", "--parents", commit, cwd=root)
+    listing = git(call, "rev-list", "--parents", commit, cwd=root)
     parents = {line.split()[0]: line.split()[1:] for line in listing.splitlines() if line}
     distance = {commit: 0}
     frontier = [commit]
@@ -263,8 +259,8 @@ def _depth_boundary(root: Path, commit: str, depth: int) -> set[str]:
     return boundary
 
 
-def _copy_worktree(root: Path, target: Path) -> None:
-    listing = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=root)
+def _copy_worktree(call: ActionCall, root: Path, target: Path) -> None:
+    listing = git(call, "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=root)
     skip_prefix = ""
     if root in target.parents:
         skip_prefix = str(target.relative_to(root)) + "/"
@@ -326,9 +322,9 @@ def _clone(
         )
     url = f"{call.remote_base_url.rstrip('/')}/{parts[0]}/{parts[1]}.git"
     call.log(f"Cloning {url} into {target}")
-    git("init", "-q", str(target), cwd=target)
-    git("remote", "add", "origin", url, cwd=target)
-    refs = _ls_remote(target, url)
+    git(call, "init", "-q", str(target), cwd=target)
+    git(call, "remote", "add", "origin", url, cwd=target)
+    refs = _ls_remote(call, target, url)
     depth_args = [f"--depth={depth}"] if depth > 0 else []
     if not ref:
         head = refs.get("HEAD-symref", "")
@@ -355,21 +351,21 @@ def _clone(
         fetch += ["+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"]
     elif call.bool_input("fetch-tags"):
         fetch += ["+refs/tags/*:refs/tags/*"]
-    git(*fetch, cwd=target)
+    git(call, *fetch, cwd=target)
     if branch:
-        git("checkout", "-q", "--force", "-B", branch, checkout_ref, cwd=target)
+        git(call, "checkout", "-q", "--force", "-B", branch, checkout_ref, cwd=target)
     else:
-        git("checkout", "-q", "--force", "--detach", checkout_ref, cwd=target)
+        git(call, "checkout", "-q", "--force", "--detach", checkout_ref, cwd=target)
     submodules = call.input("submodules", "false").lower()
     if submodules in ("true", "recursive"):
         recursive = ["--recursive"] if submodules == "recursive" else []
-        git("submodule", "update", "--init", *recursive, *depth_args, cwd=target)
-    commit = git("rev-parse", "HEAD", cwd=target)
+        git(call, "submodule", "update", "--init", *recursive, *depth_args, cwd=target)
+    commit = git(call, "rev-parse", "HEAD", cwd=target)
     return commit, out_ref
 
 
-def _ls_remote(cwd: Path, url: str) -> dict[str, str]:
-    out = git("ls-remote", "--symref", url, cwd=cwd)
+def _ls_remote(call: ActionCall, cwd: Path, url: str) -> dict[str, str]:
+    out = git(call, "ls-remote", "--symref", url, cwd=cwd)
     refs: dict[str, str] = {}
     for line in out.splitlines():
         if line.startswith("ref: ") and line.endswith("\tHEAD"):

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.actions.base import ActionCall, ActionFailed
-from conveyor.actions.builtin._util import expand_user, name_matches, unset, warn
+from conveyor.actions.builtin.step import expand_user, unset, warn
 from conveyor.actions.builtin.upload_artifact import artifacts_dir, digest_dir, locked_index
+from conveyor.fileglob import name_matches
 
 INPUTS: dict[str, dict[str, str]] = {
     "name": {"default": ""},

@@ -16,7 +16,9 @@ import re
 from pathlib import Path
 
 from conveyor.actions.base import ActionCall, ActionFailed
-from conveyor.actions.builtin._util import Range, Version, expand_user, run, warn
+from conveyor.actions.builtin.procs import run
+from conveyor.actions.builtin.semver import Range, Version
+from conveyor.actions.builtin.step import expand_user, warn
 from conveyor.records import record
 
 INPUTS: dict[str, dict[str, str]] = {
@@ -75,10 +77,10 @@ def main(call: ActionCall) -> None:
         if on_path is None:
             raise ActionFailed("Unable to find go on this machine")
         chosen = on_path
-    env = {**os.environ, **call.env, **call.env_updates}
-    probe = run([chosen.executable, "env", "GOPATH", "GOVERSION"], cwd=call.temp, env=env)
+    env = {**call.env, **call.env_updates}
+    probe = run(call, [chosen.executable, "env", "GOPATH", "GOVERSION"], cwd=call.temp, env=env)
     lines = probe.stdout.splitlines()
-    if probe.returncode != 0 or len(lines) < 2:
+    if probe.exit.code != 0 or len(lines) < 2:
         raise ActionFailed(f"`{chosen.executable} env` failed: {probe.stderr.strip()}")
     gopath = lines[0].split(os.pathsep)[0].strip()
     if gopath:
@@ -102,7 +104,7 @@ def _on_path(call: ActionCall) -> GoRoot | None:
     for directory in call.env.get("PATH", "").split(os.pathsep):
         exe = Path(directory or ".") / "go"
         if exe.is_file():
-            return _probe_root(exe.resolve().parent.parent)
+            return _probe_root(call, exe.resolve().parent.parent)
     return None
 
 
@@ -148,21 +150,20 @@ def discover(call: ActionCall) -> list[GoRoot]:
         key = str(root.resolve())
         if key in found or not (root / "bin" / "go").is_file():
             continue
-        goroot = _probe_root(root)
+        goroot = _probe_root(call, root)
         if goroot:
             found[key] = goroot
     return sorted(found.values(), key=lambda g: g.version, reverse=True)
 
 
-def _probe_root(root: Path) -> GoRoot | None:
+def _probe_root(call: ActionCall, root: Path) -> GoRoot | None:
     version_file = root / "VERSION"
     raw = ""
     if version_file.is_file():
         raw = version_file.read_text().splitlines()[0].strip().removeprefix("go")
     if not make_semver(raw):
-        probe = run(
-            [root / "bin" / "go", "env", "GOVERSION"], env={**os.environ, "GOTOOLCHAIN": "local"}
-        )
+        env = {**call.env, "GOTOOLCHAIN": "local"}
+        probe = run(call, [root / "bin" / "go", "env", "GOVERSION"], env=env)
         raw = probe.stdout.strip().removeprefix("go")
     version = make_semver(raw)
     return GoRoot(version, root, raw) if version else None

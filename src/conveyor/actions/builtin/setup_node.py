@@ -16,7 +16,9 @@ import re
 from pathlib import Path
 
 from conveyor.actions.base import ActionCall, ActionFailed
-from conveyor.actions.builtin._util import Range, Version, expand_user, run, warn
+from conveyor.actions.builtin.procs import run
+from conveyor.actions.builtin.semver import Range, Version
+from conveyor.actions.builtin.step import expand_user, warn
 from conveyor.records import record
 
 INPUTS: dict[str, dict[str, str]] = {
@@ -151,20 +153,20 @@ def discover(call: ActionCall) -> list[Node]:
         real = str(exe.resolve())
         if real in nodes or not os.access(exe, os.X_OK):
             continue
-        version = _version_of(exe)
+        version = _version_of(call, exe)
         if version:
             nodes[real] = Node(version, exe)
     return sorted(nodes.values(), key=lambda n: n.version, reverse=True)
 
 
-def _version_of(exe: Path) -> Version | None:
+def _version_of(call: ActionCall, exe: Path) -> Version | None:
     # nvm and the tool cache name the directory after the version: no need to run node
     for part in (exe.parent.parent.name, exe.parent.parent.parent.name):
         version = Version.parse(part)
         if version:
             return version
-    probe = run([exe, "--version"])
-    return Version.parse(probe.stdout.strip()) if probe.returncode == 0 else None
+    probe = run(call, [exe, "--version"])
+    return Version.parse(probe.stdout.strip()) if probe.exit.code == 0 else None
 
 
 def select(found: list[Node], spec: str) -> Node | None:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import platform
 import re
-import subprocess
 import tomllib
 from pathlib import Path
 
 from conveyor.actions.base import ActionCall, ActionFailed
-from conveyor.actions.builtin._util import Range, Version, expand_user, run, warn
+from conveyor.actions.builtin.procs import run
+from conveyor.actions.builtin.semver import Range, Version
+from conveyor.actions.builtin.step import expand_user, warn
 from conveyor.records import record
 
 INPUTS: dict[str, dict[str, str]] = {
@@ -151,9 +152,8 @@ def discover(call: ActionCall) -> list[Interpreter]:
             interp = _from_dir_name(("pypy" + entry.name) if impl == "PyPy" else entry.name, prefix)
             if interp:
                 found.setdefault(str(prefix.resolve()), interp)
-    for interp in _from_path(
-        env.get("PATH", ""), {str(i.executable.resolve()) for i in found.values()}
-    ):
+    known = {str(i.executable.resolve()) for i in found.values()}
+    for interp in _from_path(call, env.get("PATH", ""), known):
         found.setdefault(str(interp.prefix), interp)
     return sorted(found.values(), key=lambda i: i.version, reverse=True)
 
@@ -179,7 +179,7 @@ def _from_dir_name(name: str, prefix: Path) -> Interpreter | None:
     return Interpreter(version, prefix, exe) if version else None
 
 
-def _from_path(path: str, known: set[str]) -> list[Interpreter]:
+def _from_path(call: ActionCall, path: str, known: set[str]) -> list[Interpreter]:
     out: list[Interpreter] = []
     seen = set(known)
     for directory in path.split(os.pathsep):
@@ -192,9 +192,10 @@ def _from_path(path: str, known: set[str]) -> list[Interpreter]:
             if real in seen:
                 continue
             seen.add(real)
-            probe = run([exe, "-c", "import sys; print(sys.prefix); print(*sys.version_info[:5])"])
+            script = "import sys; print(sys.prefix); print(*sys.version_info[:5])"
+            probe = run(call, [exe, "-c", script])
             lines = probe.stdout.split("\n")
-            if probe.returncode != 0 or len(lines) < 2:
+            if probe.exit.code != 0 or len(lines) < 2:
                 continue
             major, minor, micro, level, serial = lines[1].split()
             pre = {"alpha": "a", "beta": "b", "candidate": "rc"}.get(level, "")
@@ -272,13 +273,8 @@ def isolate(call: ActionCall, interp: Interpreter) -> Path | None:
     package is linked in instead, with pip scripts that install into the venv.
     """
     home = call.temp / "setup-python" / interp.label
-    out = subprocess.run(
-        [str(interp.executable), "-c", _ISOLATE, str(home)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
+    out = run(call, [interp.executable, "-c", _ISOLATE, home])
+    if out.exit.code != 0:
         raise ActionFailed(
             f"could not create an isolated environment for Python "
             f"{interp.label}: {out.stderr.strip()}"

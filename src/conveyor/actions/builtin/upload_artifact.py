@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.actions.base import ActionCall, ActionFailed
-from conveyor.actions.builtin._util import glob, warn
+from conveyor.actions.builtin.step import warn
+from conveyor.fileglob import Globber, GlobError, GlobOptions
 
 INPUTS: dict[str, dict[str, str]] = {
     "name": {"default": "artifact"},
@@ -107,11 +108,18 @@ def lca(paths: list[str]) -> str:
 
 
 def find_files(call: ActionCall, include_hidden: bool) -> tuple[list[str], str]:
-    result = glob(
-        call.list_input("path"), call.workspace.resolve(), call, exclude_hidden=not include_hidden
-    )
-    files = [f for f in result.matches if not os.path.isdir(f)]
-    search_paths = result.search_paths
+    options = GlobOptions(exclude_hidden_files=not include_hidden)
+    try:
+        globber = Globber(
+            call.list_input("path"),
+            call.workspace.resolve(),
+            home=call.env.get("HOME"),
+            options=options,
+        )
+        files = [f for f in globber.walk() if not os.path.isdir(f)]
+    except (GlobError, OSError) as exc:
+        raise ActionFailed(str(exc)) from exc
+    search_paths = globber.search_paths
     if len(search_paths) > 1:
         return files, lca(search_paths)
     if len(files) == 1 and search_paths and search_paths[0] == files[0]:
