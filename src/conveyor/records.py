@@ -185,3 +185,44 @@ def _getstate(self: Any) -> tuple[Any, ...]:
 def _setstate(self: Any, state: tuple[Any, ...]) -> None:
     for name, value in zip(type(self).__record_fields__, state, strict=True):
         object.__setattr__(self, name, value)
+
+
+def to_data(obj: Any) -> Any:
+    """A record tree as JSON-ready data: records become ``{"$record": "module:Class", ...}``,
+    tuples become lists, paths strings; ``from_data`` builds it back."""
+    fields = getattr(type(obj), "__record_fields__", None)
+    if fields is not None:
+        out: dict[str, Any] = {"$record": f"{type(obj).__module__}:{type(obj).__qualname__}"}
+        for name in fields:
+            out[name] = to_data(getattr(obj, name))
+        return out
+    if isinstance(obj, dict):
+        return {str(k): to_data(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_data(v) for v in obj]
+    if obj is None or isinstance(obj, str | int | float | bool):
+        return obj
+    if hasattr(obj, "__fspath__"):
+        return str(obj)
+    raise TypeError(f"{type(obj).__name__} is not plain data")
+
+
+def from_data(data: Any) -> Any:
+    """The inverse of ``to_data``; only Conveyor's own records are built."""
+    if isinstance(data, list):
+        return [from_data(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    tag = data.get("$record")
+    values = {k: from_data(v) for k, v in data.items() if k != "$record"}
+    if tag is None:
+        return values
+    module, _, name = str(tag).partition(":")
+    if not module.startswith("conveyor."):
+        raise ValueError(f"refusing to build {tag!r}: not a Conveyor record")
+    import importlib
+
+    cls = getattr(importlib.import_module(module), name)
+    if not hasattr(cls, "__record_fields__"):
+        raise ValueError(f"{tag!r} is not a record")
+    return cls(**values)

@@ -26,8 +26,27 @@ def _nothing_yet(directory: str) -> str:
     return f"no runs recorded yet for {Path(directory).resolve()}; start one with 'conveyor run'"
 
 
+def _run_id(store: Store, given: str, directory: str) -> int | None:
+    """``RUN`` as a number ('last': the newest); None after saying what is wrong."""
+    if given == "last":
+        latest = store.runs(1)
+        if not latest:
+            print(_nothing_yet(directory), file=sys.stderr)
+            return None
+        return latest[0].id
+    try:
+        return int(given)
+    except ValueError:
+        print(f"RUN must be a number or 'last', got '{given}'", file=sys.stderr)
+        return None
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     store = _store(args.directory)
+    if store is not None:
+        store.reconcile()  # a run whose process died is not "in progress"
+    if args.run_id is not None:
+        return _show_run(store, args)
     recorded = store.runs(args.limit) if store is not None else []
     if not recorded:
         print(_nothing_yet(args.directory), file=sys.stderr)
@@ -52,23 +71,40 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_run(store: Store | None, args: argparse.Namespace) -> int:
+    if store is None:
+        print(_nothing_yet(args.directory), file=sys.stderr)
+        return 1
+    run_id = _run_id(store, args.run_id, args.directory)
+    if run_id is None:
+        return 2
+    run = store.run(run_id)
+    if run is None:
+        print(f"no run {run_id}; see 'conveyor runs'", file=sys.stderr)
+        return 1
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
+    took = f" in {run.duration:.2f}s" if run.duration is not None else ""
+    print(f"run {run.id}: {run.conclusion or run.status}{took} ({run.event} {run.ref}, {started})")
+    if run.error:
+        print(f"  {run.error}")
+    steps = store.steps(run_id)
+    for job in store.jobs(run_id):
+        print(f"  {job.name}: {job.conclusion} ({job.duration:.2f}s)")
+        for row, step in steps:
+            if row == job.row:
+                print(f"    {step.name}: {step.conclusion} ({step.duration:.2f}s)")
+    return 0
+
+
 def cmd_logs(args: argparse.Namespace) -> int:
     store = _store(args.directory)
     if store is None:
         print(_nothing_yet(args.directory), file=sys.stderr)
         return 1
-    if args.run_id == "last":
-        latest = store.runs(1)
-        if not latest:
-            print(_nothing_yet(args.directory), file=sys.stderr)
-            return 1
-        run_id = latest[0].id
-    else:
-        try:
-            run_id = int(args.run_id)
-        except ValueError:
-            print(f"RUN must be a number or 'last', got '{args.run_id}'", file=sys.stderr)
-            return 2
+    store.reconcile()
+    run_id = _run_id(store, args.run_id, args.directory)
+    if run_id is None:
+        return 1 if args.run_id == "last" else 2
     if store.run(run_id) is None:
         print(f"no run {run_id}; see 'conveyor runs'", file=sys.stderr)
         return 1

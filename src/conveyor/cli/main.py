@@ -168,8 +168,17 @@ def build_parser() -> argparse.ArgumentParser:
     runs = sub.add_parser(
         "runs",
         help="list recorded runs, newest first",
-        description="List the runs recorded for a repository, newest first.",
+        description="List the runs recorded for a repository, newest first; with RUN, "
+        "show that run's jobs and steps. A run whose conveyor process died (killed, "
+        "crashed) is shown as ended, with the steps it had finished.",
+        epilog="examples:\n  conveyor runs\n  conveyor runs last\n  conveyor runs 12",
         formatter_class=_Formatter,
+    )
+    runs.add_argument(
+        "run_id",
+        nargs="?",
+        metavar="RUN",
+        help="show one run (id or 'last'): its jobs and the steps each finished",
     )
     runs.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
     runs.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from conveyor.engine.output import Console
+    from conveyor.cli.console import Console
     from conveyor.engine.report import JobReport, RunReport
     from conveyor.workflow.plan import Plan, PlannedJob, WorkflowPlan
 
@@ -186,7 +186,7 @@ def _flatten(jobs: list[JobReport], depth: int = 0) -> list[tuple[int, JobReport
 def print_summary(
     report: RunReport, console: Console, not_triggered: list[tuple[str, str]] | Any = ()
 ) -> None:
-    from conveyor.engine.output import RESULT_COLOUR
+    from conveyor.cli.console import RESULT_COLOUR
 
     rows = [["WORKFLOW", "JOB", "RESULT", "DURATION"]]
     colours: list[str] = [""]

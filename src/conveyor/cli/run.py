@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -162,41 +161,39 @@ def _execute(
     inputs: dict[str, DispatchInputs],
     repo: Any,
 ) -> int:
+    from conveyor.cli.console import Console, ConsoleSink
+    from conveyor.engine.events import EventBus, RunSink
     from conveyor.engine.masking import Masker
-    from conveyor.engine.output import Console
-    from conveyor.engine.run import execute
+    from conveyor.engine.recording import ReportSink, StoreSink
     from conveyor.engine.runenv import RunEnv
-    from conveyor.store.db import Store
+    from conveyor.engine.start import RunCrashed, run_to_end, start_run
     from conveyor.store.paths import cache_root, data_dir
 
     masker = Masker()
     for value in secrets.values():
         masker.add(value)
-    event = the_plan.event
-    data = data_dir(root)
-    store = Store(data / "conveyor.db")
-    ignore = data / ".gitignore"
-    if not ignore.exists():  # run history is not part of the repository: git ignores it
-        ignore.write_text("*\n", encoding="utf-8")
-    run_id = store.start_run(repo.full_name, event.name, event.ref, event.sha, data / "runs")
-    run_dir = data / "runs" / str(run_id)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    event_path = run_dir / "event.json"
-    event_path.write_text(json.dumps(event.payload, indent=2), encoding="utf-8")
-    cache = cache_root()
+    started = start_run(data_dir(root), repo, the_plan.event)
     colour = False if args.no_color else None
     console = Console(colour=colour, verbose=args.verbose, quiet=args.quiet)
+    sinks: list[RunSink] = [
+        StoreSink(started.store, started.run_id, started.run_dir),
+        ConsoleSink(console),
+    ]
+    if args.report:
+        sinks.append(ReportSink(Path(args.report)))
+    cache = cache_root()
+    data = data_dir(root)
     run = RunEnv(
         repo=repo,
-        event=event,
-        event_path=event_path,
-        run_id=run_id,
-        run_number=run_id,
-        run_dir=run_dir,
+        event=the_plan.event,
+        event_path=started.event_path,
+        run_id=started.run_id,
+        run_number=started.run_id,
+        run_dir=started.run_dir,
         cache_dir=data / "cache",
         tool_cache=cache / "tool-cache",
         actions_dir=cache / "actions",
-        console=console,
+        bus=EventBus(sinks),
         masker=masker,
         secrets=secrets,
         vars=variables,
@@ -208,45 +205,23 @@ def _execute(
         offline=args.offline,
         base_env=dict(os.environ),
     )
-    previous = _install_interrupt(run)
+    previous = _install_interrupt(run, console)
     try:
-        report = execute(the_plan, run)
-    except BaseException as e:
-        return _crashed(e, store, run_id, run_dir, masker)
+        report = run_to_end(the_plan, run)
+    except RunCrashed as e:
+        print(f"conveyor: {e}", file=sys.stderr)
+        return e.exit_code
     finally:
         signal.signal(signal.SIGINT, previous)
-    data_out = masker.mask_obj(report.to_dict())
-    store.finish_run(run_id, data_out)
-    store.close()
-    if args.report:
-        _write_report(args.report, data_out)
+        started.store.close()
     print_summary(report, console, the_plan.not_triggered)
     return 0 if report.conclusion in ("success", "skipped") else (130 if run.cancel.is_set() else 1)
 
 
-def _crashed(e: BaseException, store: Any, run_id: int, run_dir: Path, masker: Any) -> int:
-    """Nothing lost: the run is recorded as ended, and a crash leaves its traceback."""
-    interrupted = isinstance(e, KeyboardInterrupt)
-    conclusion = "cancelled" if interrupted else "failure"
-    store.finish_run(run_id, {"conclusion": conclusion, "error": masker.mask(repr(e))})
-    store.close()
-    if interrupted:
-        print(f"conveyor: run {run_id} aborted", file=sys.stderr)
-        return 130
-    import traceback
-
-    crash = run_dir / "crash.log"
-    crash.write_text(masker.mask(traceback.format_exc()), encoding="utf-8")
-    print(
-        f"conveyor: internal error in run {run_id}: {masker.mask(repr(e))}\n"
-        f"the traceback is in {crash}; job logs are in {run_dir / 'logs'}",
-        file=sys.stderr,
-    )
-    return 70
-
-
 def _write_report(path: str, data: dict[str, Any]) -> None:
-    Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    from conveyor.engine.recording import write_report
+
+    write_report(Path(path), data)
 
 
 def _repo_info(root: Path) -> Any:
@@ -277,11 +252,11 @@ class _Background:
         return self._value
 
 
-def _install_interrupt(run: Any) -> Any:
+def _install_interrupt(run: Any, console: Any) -> Any:
     def on_sigint(signum: int, frame: Any) -> None:
         if run.cancel.is_set():
             raise KeyboardInterrupt
-        run.console.write("Cancelling the run (Ctrl-C again to abort)...")
+        console.write("Cancelling the run (Ctrl-C again to abort)...")
         # set() signals process groups and takes locks: not from inside a signal handler
         threading.Thread(target=run.cancel.set, args=("interrupted",), daemon=True).start()
 

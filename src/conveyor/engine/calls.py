@@ -137,7 +137,7 @@ def run_call(
         if not isinstance(e, CallError | WorkflowError | WorkflowErrors | ValueError | InputError):
             raise
         message = wr.run.masker.mask(str(e))
-        wr.run.console.write(f"[{wr.label}{name}] Error: {message}")
+        wr.run.message(f"[{wr.label}{name}] Error: {message}")
         rep.conclusion, rep.error = "failure", message
         return rep
     rep.jobs = sub_report.jobs

@@ -8,36 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.engine.context import default_env, runner_context
-from conveyor.engine.output import RESULT_COLOUR, JobOutput
+from conveyor.engine.events import JobRef
+from conveyor.engine.output import JobOutput
 from conveyor.engine.report import JobReport, StepReport
+from conveyor.engine.request import JobRequest
 from conveyor.engine.runenv import RunEnv
 from conveyor.engine.scope import PostStep, Scope, StepFailed
 from conveyor.executors import ExecutorUnavailable, create_executor
 from conveyor.executors.base import CancelToken, Executor, ExecutorRequest, JobPaths
 from conveyor.executors.watchdog import WATCHDOG
-from conveyor.records import field, record
-from conveyor.workflow.model import Job, Step, Workflow, holds_expression
+from conveyor.workflow.model import Step, holds_expression
 
 DEFAULT_JOB_TIMEOUT_MINUTES = 360.0
-
-
-@record(slots=True)
-class JobSpec:
-    """One job instance to run: a job, one matrix combination, the results it needs."""
-
-    workflow: Workflow
-    key: str
-    job: Job
-    name: str  # display name, e.g. "test (3.11)"
-    label: str  # output prefix
-    github: dict[str, Any]
-    matrix: dict[str, Any] | None = None
-    strategy: dict[str, Any] = field(default_factory=dict)
-    needs: dict[str, Any] = field(default_factory=dict)
-    inputs: dict[str, Any] = field(default_factory=dict)
-    secrets: dict[str, str] = field(default_factory=dict)
-    cancel: CancelToken = field(default_factory=CancelToken)
-    log_name: str = "job"
 
 
 def step_debug(run: RunEnv) -> bool:
@@ -51,11 +33,12 @@ def step_debug(run: RunEnv) -> bool:
 
 
 class JobRunner:
-    def __init__(self, run: RunEnv, spec: JobSpec) -> None:
+    def __init__(self, run: RunEnv, spec: JobRequest, cancel: CancelToken) -> None:
         self.run = run
         self.spec = spec
         self.job = spec.job
-        self.cancel = spec.cancel
+        self.cancel = cancel
+        self.secrets = run.secret_set(spec.secrets_ref)
         self.report = JobReport(id=spec.key, name=spec.name, matrix=spec.matrix)
         self.global_env: dict[str, str] = {}  # from GITHUB_ENV
         self.path_prepend: list[str] = []  # from GITHUB_PATH, newest first
@@ -73,10 +56,17 @@ class JobRunner:
         # the executor is chosen once runs-on and container are evaluated (run_job)
         self.executor: Executor = _NoExecutor()
         self.paths = JobPaths(Path(), Path(), run.tool_cache)
-        self.out = JobOutput(
-            run.console, spec.label, run.run_dir / "logs" / f"{spec.log_name}.log", run.masker
+        self.ref = JobRef(
+            key=spec.log_name,
+            workflow=spec.workflow,
+            job_id=spec.key,
+            name=spec.name,
+            label=spec.label,
+            log=str(run.run_dir / "logs" / f"{spec.log_name}.log"),
+            matrix=spec.matrix,
         )
-        self.report.log = str(self.out.log_path)
+        self.out = JobOutput(run.bus, self.ref, run.masker)
+        self.report.log = self.ref.log
         self.runner_ctx: dict[str, Any] = {}
         self.github = dict(spec.github)
         self.github["job"] = spec.key
@@ -140,7 +130,7 @@ class JobRunner:
             "github": github,
             "env": self.env_context(scope) if env is None else env,
             "vars": self.run.vars,
-            "secrets": self.spec.secrets,
+            "secrets": self.secrets,
             "inputs": scope.inputs if scope.inputs is not None else self.spec.inputs,
             "matrix": self.spec.matrix or {},
             "strategy": self.spec.strategy,
@@ -232,12 +222,13 @@ class JobRunner:
         start = time.monotonic()
         scope = Scope()
         timer: int | None = None
+        self.out.job_started()
         try:
             self._open_executor(scope)
             self._setup(scope)
             minutes = self._timeout_minutes(scope)
             timer = WATCHDOG.schedule(minutes * 60, self._on_timeout)
-            defaults = {**self.spec.workflow.defaults_run, **self.job.defaults_run}
+            defaults = {**self.spec.workflow_defaults, **self.job.defaults_run}
             self.defaults = defaults
             self.root_scope = scope
             if any(st.uses for st in self.job.steps):
@@ -250,15 +241,16 @@ class JobRunner:
             self._finish_environment(scope)
         except StepFailed as e:
             # the job failed while being set up: its steps never ran, as on GitHub
-            self.out.info(f"Error: {e}", "31")
+            self.out.info(f"Error: {e}", "error")
             self.report.error = self.run.masker.mask(str(e))
             scope.status = "failure"
             if not any(
                 s.id is not None or not s.name.startswith("Pre ") for s in self.report.steps
             ):
-                self.report.steps.extend(
-                    StepReport(id=st.id, name=self.step_name(st, scope)) for st in self.job.steps
-                )
+                for st in self.job.steps:
+                    rep = StepReport(id=st.id, name=self.step_name(st, scope))
+                    self.report.steps.append(rep)
+                    self.out.step_finished(rep)
         finally:
             if timer is not None:
                 WATCHDOG.cancel(timer)
@@ -268,15 +260,14 @@ class JobRunner:
             # StepsRunner: the job's result is Canceled once its cancellation fires
             self.report.conclusion = "cancelled"
         self.report.duration = time.monotonic() - start
-        self._write_summary()
-        colour = RESULT_COLOUR.get(self.report.conclusion, "0")
-        self.out.info(f"Job {self.report.conclusion} in {self.report.duration:.2f}s", colour)
-        self.out.close()
+        if self.summary:
+            self.out.summary("".join(self.summary))
+        self.out.job_finished(self.report)
         return self.report
 
     def _setup(self, scope: Scope) -> None:
         job = self.job
-        wf_env = self.evaluate_env(self.spec.workflow.env, scope, {})
+        wf_env = self.evaluate_env(self.spec.workflow_env, scope, {})
         self.job_env = {**wf_env, **self.evaluate_env(job.env, scope, wf_env)}
         if job.environment is not None:
             # the name is known when the job starts; the url is evaluated when it ends, so
@@ -299,7 +290,7 @@ class JobRunner:
         try:
             self.report.environment["url"] = self.evaluate_str(self._environment_url, scope)
         except Exception as e:  # a bad url expression does not fail the job
-            self.out.info(f"Warning: environment url: {e}", "33")
+            self.out.info(f"Warning: environment url: {e}", "warning")
 
     def _check_runs_on(self, scope: Scope) -> list[str]:
         value = self.evaluate(self.job.runs_on, scope)
@@ -337,7 +328,7 @@ class JobRunner:
         self.out.info(
             f"Error: The job running on runner {self.runner_ctx['name']} has exceeded the "
             f"maximum execution time of {minutes} minutes.",
-            "31",
+            "error",
         )
         self.cancel.set("timeout")
 
@@ -355,6 +346,7 @@ class JobRunner:
             rep = post.run()
             if rep is not None:
                 self.report.steps.append(rep)
+                self.out.step_finished(rep)
                 if rep.conclusion == "failure" and scope.status == "success":
                     scope.status = "failure"
 
@@ -364,20 +356,15 @@ class JobRunner:
             try:
                 value = self.evaluate_str(raw, scope)
             except Exception as e:  # an output that fails to evaluate is empty, as on GitHub
-                self.out.info(f"Warning: output '{name}': {e}", "33")
+                self.out.info(f"Warning: output '{name}': {e}", "warning")
                 continue
             if self.run.masker.mask(value) != value:
-                self.out.info(f"Warning: Skip output '{name}' since it may contain secret.", "33")
+                self.out.info(
+                    f"Warning: Skip output '{name}' since it may contain secret.", "warning"
+                )
                 continue
             outputs[name] = value
         return outputs
-
-    def _write_summary(self) -> None:
-        if not self.summary:
-            return
-        path: Path = self.run.run_dir / "summaries" / f"{self.spec.log_name}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.run.masker.mask("".join(self.summary)), encoding="utf-8")
 
     def step_name(self, step: Step, scope: Scope) -> str:
         if step.name:

@@ -1,120 +1,84 @@
-"""Live output: every line prefixed with its job, coloured on a terminal, groups folded.
+"""One job's output, as events: every line masked first, then handed to the run's sinks.
 
-Everything printed is masked first; the job's log file gets every line, folded or not.
+What a line looks like on a terminal (prefix, colour, folding) is the console sink's
+business; what is kept is the store's.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import threading
-import time
-from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
+
+from conveyor.engine.events import (
+    Annotation,
+    GroupEnded,
+    GroupStarted,
+    JobFinished,
+    JobStarted,
+    LogLine,
+    StepFinished,
+    StepStarted,
+    Summary,
+)
+from conveyor.records import replace
 
 if TYPE_CHECKING:
+    from conveyor.engine.events import EventBus, JobRef
     from conveyor.engine.masking import Masker
-
-_COLOURS = ("36", "35", "34", "33", "32", "96", "95", "94", "93", "92")
-RESULT_COLOUR = {"success": "32", "failure": "31", "cancelled": "33", "skipped": "90"}
-
-
-def use_colour(stream: IO[str]) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return stream.isatty()
-
-
-class Console:
-    """The terminal, shared by all jobs of a run."""
-
-    def __init__(
-        self,
-        stream: IO[str] | None = None,
-        colour: bool | None = None,
-        verbose: bool = False,
-        quiet: bool = False,
-    ) -> None:
-        self.stream = stream or sys.stdout
-        self.colour = use_colour(self.stream) if colour is None else colour
-        self.verbose = verbose
-        self.quiet = quiet
-        self._lock = threading.Lock()
-        self._next = 0
-
-    def paint(self, text: str, code: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
-
-    def colour_for_job(self) -> str:
-        with self._lock:
-            c = _COLOURS[self._next % len(_COLOURS)]
-            self._next += 1
-            return c
-
-    def write(self, text: str) -> None:
-        if self.quiet:
-            return
-        with self._lock:
-            self.stream.write(text + "\n")
-            self.stream.flush()
+    from conveyor.engine.report import JobReport, StepReport
 
 
 class JobOutput:
-    """One job's output: prefix, masking, group folding, log file."""
-
-    def __init__(self, console: Console, label: str, log_path: Path, masker: Masker) -> None:
-        self.console = console
+    def __init__(self, bus: EventBus, job: JobRef, masker: Masker) -> None:
+        self.bus = bus
+        self.job = job
         self.masker = masker
-        self.label = label
-        self.log_path = log_path
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
-        self._prefix = console.paint(f"[{label}]", console.colour_for_job()) + " "
-        self._group_depth = 0
-        self._hidden: list[str] = []  # folded lines of the current step, shown if it fails
-
-    def _log_line(self, text: str) -> None:
-        self._log.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+        self.log_path = job.log
 
     def line(self, text: str) -> None:
         """A line of step output."""
-        text = self.masker.mask(text)
-        self._log_line(text)
-        if self._group_depth and not self.console.verbose:
-            self._hidden.append(text)
-        else:
-            self.console.write(self._prefix + "  " + text)
+        self.bus.emit(LogLine(self.job, self.masker.mask(text)))
 
-    def info(self, text: str, colour: str | None = None) -> None:
-        """A line from Conveyor itself (step start/end, annotations)."""
-        text = self.masker.mask(text)
-        self._log_line(text)
-        shown = self.console.paint(text, colour) if colour else text
-        self.console.write(self._prefix + shown)
+    def info(self, text: str, style: str = "info") -> None:
+        """A line from Conveyor itself: "error", "warning", "notice", "debug", "info" ..."""
+        self.bus.emit(LogLine(self.job, self.masker.mask(text), style))
 
     def group(self, title: str) -> None:
-        title = self.masker.mask(title)
-        self._log_line(f"::group::{title}")
-        if not self._group_depth:
-            self.console.write(self._prefix + "  " + self.console.paint(f"▸ {title}", "1"))
-        self._group_depth += 1
+        self.bus.emit(GroupStarted(self.job, self.masker.mask(title)))
 
     def endgroup(self) -> None:
-        self._log_line("::endgroup::")
-        self._group_depth = max(0, self._group_depth - 1)
+        self.bus.emit(GroupEnded(self.job))
 
-    def step_started(self) -> None:
-        self._group_depth = 0
-        self._hidden.clear()
+    def annotation(self, level: str, message: str, text: str, file: str, line: str) -> None:
+        mask = self.masker.mask
+        self.bus.emit(Annotation(self.job, level, mask(message), mask(text), file, line))
 
-    def step_failed(self) -> None:
-        """Unfold what the step's groups hid: the failure's context belongs on screen."""
-        for text in self._hidden:
-            self.console.write(self._prefix + "  " + text)
-        self._hidden.clear()
-        self._group_depth = 0
+    def summary(self, markdown: str) -> None:
+        self.bus.emit(Summary(self.job, self.masker.mask(markdown)))
 
-    def close(self) -> None:
-        self._log.close()
+    def job_started(self) -> None:
+        self.bus.emit(JobStarted(self.job))
+
+    def job_finished(self, report: JobReport) -> None:
+        mask = self.masker.mask
+        shown = replace(
+            report,
+            name=mask(report.name),
+            outputs={k: mask(v) for k, v in report.outputs.items()},
+            steps=[self._masked(s) for s in report.steps],
+            error=mask(report.error) if report.error else report.error,
+        )
+        self.bus.emit(JobFinished(self.job, shown))
+
+    def step_started(self, name: str) -> None:
+        self.bus.emit(StepStarted(self.job, self.masker.mask(name)))
+
+    def step_finished(self, report: StepReport, nested: bool = False) -> None:
+        self.bus.emit(StepFinished(self.job, self._masked(report), nested))
+
+    def _masked(self, report: StepReport) -> StepReport:
+        mask = self.masker.mask
+        return replace(
+            report,
+            name=mask(report.name),
+            outputs={k: mask(v) for k, v in report.outputs.items()},
+        )

@@ -30,10 +30,10 @@ def outcome_of(runner: JobContext, result: ProcessResult, timeout: float | None)
         return "cancelled"
     if exit.timed_out:
         minutes = (timeout or 0) / 60
-        runner.out.info(f"Error: The action has timed out after {minutes:g} minutes.", "31")
+        runner.out.info(f"Error: The action has timed out after {minutes:g} minutes.", "error")
         return "failure"
     if exit.code != 0:
-        runner.out.info(f"Error: Process completed with exit code {exit.code}.", "31")
+        runner.out.info(f"Error: Process completed with exit code {exit.code}.", "error")
         return "failure"
     return "failure" if result.failed else "success"
 
@@ -87,9 +87,9 @@ def _handle_command(runner: JobContext, cmd: Any, result: ProcessResult, debug: 
     if cmd.output is not None:
         out.line(cmd.output)
     for warning in cmd.warnings:
-        out.info(f"Warning: {warning}", "33")
+        out.info(f"Warning: {warning}", "warning")
     for error in cmd.errors:
-        out.info(f"Error: {error}", "31")
+        out.info(f"Error: {error}", "error")
     if cmd.failed:
         result.failed = True
         return
@@ -101,11 +101,12 @@ def _handle_command(runner: JobContext, cmd: Any, result: ProcessResult, debug: 
     elif name == "endgroup":
         out.endgroup()
     elif name in ("error", "warning", "notice"):
-        colour = {"error": "31", "warning": "33", "notice": "36"}[name]
-        out.info(format_annotation(cmd), colour)
+        out.annotation(
+            name, cmd.message, format_annotation(cmd), cmd.get("file") or "", cmd.get("line") or ""
+        )
     elif name == "debug":
         if debug:
-            out.info(f"##[debug]{cmd.message}", "90")
+            out.info(f"##[debug]{cmd.message}", "debug")
     elif name == "set-output":
         result.outputs[cmd.get("name") or ""] = cmd.message
     elif name == "save-state":
@@ -151,7 +152,7 @@ def _read_files(runner: JobContext, files: dict[str, Path], result: ProcessResul
             pairs = list(getattr(e, "pairs", []))
             runner.out.info(
                 f"Error: Unable to process file command '{kind[7:].lower()}' successfully. {e}",
-                "31",
+                "error",
             )
             result.failed = True
         if kind == "GITHUB_OUTPUT":

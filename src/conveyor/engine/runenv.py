@@ -11,8 +11,8 @@ from conveyor.records import field, record
 
 if TYPE_CHECKING:
     from conveyor.engine.context import RepoInfo
+    from conveyor.engine.events import EventBus
     from conveyor.engine.masking import Masker
-    from conveyor.engine.output import Console
     from conveyor.workflow.event import Event
 
 
@@ -27,7 +27,7 @@ class RunEnv:
     cache_dir: Path  # actions/cache entries, shared across runs
     tool_cache: Path  # RUNNER_TOOL_CACHE
     actions_dir: Path  # remote actions and workflows, cached by commit
-    console: Console
+    bus: EventBus  # where the run's events go (console, store, report, ...)
     masker: Masker
     secrets: dict[str, str] = field(default_factory=dict)
     vars: dict[str, str] = field(default_factory=dict)
@@ -40,8 +40,27 @@ class RunEnv:
     cancel: CancelToken = field(default_factory=CancelToken)  # Ctrl-C
     base_env: dict[str, str] = field(default_factory=dict)  # the runner's own environment
     executor: str | None = None  # a name in conveyor.executors.EXECUTORS; None: by the job
+    # secrets of called reusable workflows, by reference (a JobRequest holds the reference)
+    _secret_sets: dict[str, dict[str, str]] = field(default_factory=dict)
     _names: set[str] = field(default_factory=set)
     _names_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def secret_set(self, ref: str) -> dict[str, str]:
+        """The secrets a job reads: the run's own (``""``) or a called workflow's."""
+        return self.secrets if not ref else self._secret_sets[ref]
+
+    def add_secret_set(self, secrets: dict[str, str]) -> str:
+        """Keep a called workflow's secrets; returns the reference its jobs carry."""
+        with self._names_lock:
+            ref = f"call-{len(self._secret_sets) + 1}"
+            self._secret_sets[ref] = secrets
+            return ref
+
+    def message(self, text: str, style: str = "error") -> None:
+        """A line about the run rather than one job's steps (masked)."""
+        from conveyor.engine.events import LogLine
+
+        self.bus.emit(LogLine(None, self.masker.mask(text), style))
 
     def unique_name(self, base: str) -> str:
         """A name no other job of this run has (its log file and work directory)."""

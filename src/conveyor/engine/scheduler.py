@@ -11,8 +11,9 @@ from typing import Any
 
 from conveyor.engine.calls import run_call, safe_name
 from conveyor.engine.concurrency import ConcurrencyGroups
-from conveyor.engine.job import JobRunner, JobSpec
+from conveyor.engine.job import JobRunner
 from conveyor.engine.report import Conclusion, JobReport, WorkflowReport, combine
+from conveyor.engine.request import JobRequest
 from conveyor.engine.runenv import RunEnv
 from conveyor.executors.base import CancelToken
 from conveyor.records import field, record
@@ -63,6 +64,7 @@ class WorkflowRunner:
         self.github = github
         self.inputs = inputs or {}
         self.secrets = secrets if secrets is not None else run.secrets
+        self.secrets_ref = "" if secrets is None else run.add_secret_set(secrets)
         self.cancel = cancel or CancelToken(run.cancel)
         self.label = label
         self.log_prefix = log_prefix or _SAFE.sub("-", wplan.file.rsplit("/", 1)[-1])
@@ -229,7 +231,7 @@ class WorkflowRunner:
 
     def _failed_before_start(self, pj: PlannedJob, message: str) -> NodeResult:
         message = self.run.masker.mask(message)
-        self.run.console.write(f"[{self.label}{pj.key}] Error: {message}")
+        self.run.message(f"[{self.label}{pj.key}] Error: {message}")
         rep = JobReport(id=pj.key, name=pj.job.name or pj.key, conclusion="failure", error=message)
         return NodeResult(result="failure", reports=[rep], failed=True)
 
@@ -345,8 +347,11 @@ class WorkflowRunner:
                 rep = run_call(self, pj, combo, name, cancel)
                 return rep, rep.conclusion == "failure"
             log_name = self.run.unique_name(f"{self.log_prefix}-{safe_name(name)}")
-            spec = JobSpec(
-                workflow=self.plan.workflow,
+            wf = self.plan.workflow
+            spec = JobRequest(
+                workflow=wf.path,
+                workflow_env=wf.env,
+                workflow_defaults=wf.defaults_run,
                 key=pj.key,
                 job=pj.job,
                 name=name,
@@ -361,11 +366,10 @@ class WorkflowRunner:
                 },
                 needs=self.needs_context(pj),
                 inputs=self.inputs,
-                secrets=self.secrets,
-                cancel=cancel,
+                secrets_ref=self.secrets_ref,
                 log_name=log_name,
             )
-            rep = JobRunner(self.run, spec).run_job()
+            rep = JobRunner(self.run, spec, cancel).run_job()
         finally:
             release()
         counted = rep.conclusion == "failure" and not self._job_continue_on_error(pj, combo)

@@ -44,17 +44,18 @@ def run_step(runner: JobContext, step: Step, scope: Scope) -> StepReport:
     try:
         run_it = condition_holds(runner, step.if_, scope)
     except ExprError as e:
-        out.info(f"Error: step '{name}': if: {e}", "31")
+        out.info(f"Error: step '{name}': if: {e}", "error")
         rep.outcome = rep.conclusion = "failure"
         _record(runner, step, scope, rep)
         scope.status = "failure"
+        out.step_finished(rep, scope.composite)
         return rep
     if not run_it:
         _record(runner, step, scope, rep)
+        out.step_finished(rep, scope.composite)
         return rep
     started = time.monotonic()
-    out.step_started()
-    out.info(f"⭐ {name}", "1")
+    out.step_started(name)
     outcome = "success"
     try:
         env = runner.evaluate_env(step.env, scope, runner.env_context(scope))
@@ -73,22 +74,14 @@ def run_step(runner: JobContext, step: Step, scope: Scope) -> StepReport:
     except Exception as e:  # expression errors, missing actions: the step fails, the job goes on
         if not isinstance(e, ExprError | StepFailed | ValueError | OSError):
             raise
-        out.info(f"Error: {e}", "31")
+        out.info(f"Error: {e}", "error")
         outcome = "failure"
     rep.outcome = outcome  # type: ignore[assignment]
     rep.conclusion = rep.outcome
     if outcome == "failure" and _continue_on_error(runner, step, scope):
         rep.conclusion = "success"
     rep.duration = time.monotonic() - started
-    if rep.outcome == "failure":
-        out.step_failed()
-    colour = {"success": "32", "failure": "31", "cancelled": "33"}.get(rep.outcome, "0")
-    note = " (continue-on-error)" if rep.outcome != rep.conclusion else ""
-    out.info(
-        f"{'✅' if rep.outcome == 'success' else '❌'} {name} [{rep.duration:.3f}s]"
-        f" {rep.outcome}{note}",
-        colour,
-    )
+    out.step_finished(rep, scope.composite)
     if rep.conclusion == "failure" and scope.status != "cancelled":
         scope.status = "failure"
     if rep.outcome == "cancelled":

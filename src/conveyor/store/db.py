@@ -45,6 +45,25 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX jobs_run ON jobs(run_id);
     """,
+    # 2: written as the run goes: who runs it, jobs in progress, finished steps
+    """
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    ALTER TABLE runs ADD COLUMN pid_start TEXT;
+    ALTER TABLE runs ADD COLUMN error TEXT;
+    ALTER TABLE jobs ADD COLUMN status TEXT NOT NULL DEFAULT 'completed';
+    ALTER TABLE jobs ADD COLUMN error TEXT;
+    CREATE TABLE steps (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        step_id TEXT,
+        name TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        conclusion TEXT NOT NULL,
+        duration REAL NOT NULL DEFAULT 0,
+        outputs TEXT
+    );
+    CREATE INDEX steps_job ON steps(job);
+    """,
 ]
 
 
@@ -60,6 +79,16 @@ class RunRow:
     started: float
     duration: float | None
     run_dir: str
+    error: str | None = None
+
+
+@record(frozen=True, slots=True)
+class StepRow:
+    step_id: str | None
+    name: str
+    outcome: str
+    conclusion: str
+    duration: float
 
 
 @record(frozen=True, slots=True)
@@ -70,13 +99,17 @@ class JobRow:
     conclusion: str
     duration: float
     log: str | None
+    row: int = 0  # the job's row, which its steps refer to
 
 
 class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        # one run writes from its jobs' threads, one event at a time (the event bus serialises)
+        self.db = sqlite3.connect(
+            path, timeout=30, isolation_level=None, check_same_thread=False
+        )
         self.db.execute("PRAGMA journal_mode=WAL")
         # WAL + NORMAL: a crash of Conveyor loses nothing; only a power cut may lose the
         # last run's row. It spares an fsync per statement on every `conveyor run`.
@@ -109,13 +142,24 @@ class Store:
         self.db.close()
 
     def start_run(
-        self, repo: str, event: str, ref: str, sha: str, runs_dir: Path | None = None
+        self,
+        repo: str,
+        event: str,
+        ref: str,
+        sha: str,
+        runs_dir: Path | None = None,
+        pid: int | None = None,
     ) -> int:
-        """A new run; with ``runs_dir`` its directory ``runs_dir/<id>`` is recorded too."""
+        """A new run; with ``runs_dir`` its directory ``runs_dir/<id>`` is recorded too.
+
+        ``pid`` is the process running it: once that process is gone, a run still
+        marked in progress is ended by ``reconcile`` instead of showing as running.
+        """
         self.db.execute("BEGIN")
         cur = self.db.execute(
-            "INSERT INTO runs (repo, event, ref, sha, started) VALUES (?, ?, ?, ?, ?)",
-            (repo, event, ref, sha, time.time()),
+            "INSERT INTO runs (repo, event, ref, sha, started, pid, pid_start) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (repo, event, ref, sha, time.time(), pid, _process_start(pid) if pid else None),
         )
         run_id = int(cur.lastrowid or 0)
         if runs_dir is not None:
@@ -125,47 +169,147 @@ class Store:
         self.db.execute("COMMIT")
         return run_id
 
-    def finish_run(self, run_id: int, report: dict[str, Any]) -> None:
-        rows = []
-        for wf in report.get("workflows", []):
-            for job in _flatten(wf.get("jobs", [])):
-                rows.append(
-                    (
-                        run_id,
-                        wf.get("file", ""),
-                        job["id"],
-                        job["name"],
-                        json.dumps(job.get("matrix")) if job.get("matrix") is not None else None,
-                        job["conclusion"],
-                        job.get("duration", 0.0),
-                        job.get("log"),
-                        json.dumps(job["environment"]) if job.get("environment") else None,
-                    )
-                )
-        self.db.execute("BEGIN")
+    def job_started(
+        self, run_id: int, workflow: str, job_id: str, name: str, matrix: Any, log: str
+    ) -> int:
+        """A job instance begins; returns its row for ``step_finished``/``job_finished``."""
+        cur = self.db.execute(
+            "INSERT INTO jobs (run_id, workflow, job_id, name, matrix, conclusion, log, status) "
+            "VALUES (?, ?, ?, ?, ?, '', ?, 'in_progress')",
+            (run_id, workflow, job_id, name, json.dumps(matrix) if matrix else None, log),
+        )
+        return int(cur.lastrowid or 0)
+
+    def step_finished(self, job_row: int, step: dict[str, Any]) -> None:
         self.db.execute(
-            "UPDATE runs SET status='completed', conclusion=?, duration=?, report=? WHERE id=?",
-            (report.get("conclusion"), report.get("duration"), json.dumps(report), run_id),
+            "INSERT INTO steps (job, step_id, name, outcome, conclusion, duration, outputs) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                job_row,
+                step.get("id"),
+                step["name"],
+                step["outcome"],
+                step["conclusion"],
+                step.get("duration", 0.0),
+                json.dumps(step.get("outputs") or {}),
+            ),
         )
-        self.db.executemany(
-            "INSERT INTO jobs (run_id, workflow, job_id, name, matrix, conclusion, duration, "
-            "log, environment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+
+    def job_finished(self, job_row: int, job: dict[str, Any]) -> None:
+        self.db.execute(
+            "UPDATE jobs SET status='completed', conclusion=?, duration=?, environment=?, "
+            "error=? WHERE id=?",
+            (
+                job["conclusion"],
+                job.get("duration", 0.0),
+                json.dumps(job["environment"]) if job.get("environment") else None,
+                job.get("error"),
+                job_row,
+            ),
         )
+
+    def finish_run(self, run_id: int, report: dict[str, Any]) -> None:
+        """The run ended: its row, and its jobs and steps as the final report has them
+        (replacing the rows written as it went, in the report's order)."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute(
+                "UPDATE runs SET status='completed', conclusion=?, duration=?, report=?, "
+                "error=? WHERE id=?",
+                (
+                    report.get("conclusion"),
+                    report.get("duration"),
+                    json.dumps(report),
+                    report.get("error"),
+                    run_id,
+                ),
+            )
+            if report.get("workflows") is not None:
+                self.db.execute("DELETE FROM jobs WHERE run_id = ?", (run_id,))
+                for wf in report.get("workflows", []):
+                    for job in _flatten(wf.get("jobs", [])):
+                        self._insert_job(run_id, wf.get("file", ""), job)
+            else:  # a crash: keep what was recorded, end what was still running
+                self._end_jobs(run_id, report.get("conclusion") or "failure", report.get("error"))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
         self.db.execute("COMMIT")
+
+    def _insert_job(self, run_id: int, workflow: str, job: dict[str, Any]) -> None:
+        cur = self.db.execute(
+            "INSERT INTO jobs (run_id, workflow, job_id, name, matrix, conclusion, duration, "
+            "log, environment, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                workflow,
+                job["id"],
+                job["name"],
+                json.dumps(job.get("matrix")) if job.get("matrix") is not None else None,
+                job["conclusion"],
+                job.get("duration", 0.0),
+                job.get("log"),
+                json.dumps(job["environment"]) if job.get("environment") else None,
+                job.get("error"),
+            ),
+        )
+        row = int(cur.lastrowid or 0)
+        for step in job.get("steps", []):
+            self.step_finished(row, step)
+
+    def _end_jobs(self, run_id: int, conclusion: str, error: str | None) -> None:
+        self.db.execute(
+            "UPDATE jobs SET status='completed', conclusion=?, error=COALESCE(error, ?) "
+            "WHERE run_id=? AND status='in_progress'",
+            (conclusion, error, run_id),
+        )
+
+    def reconcile(self) -> list[int]:
+        """End the runs still marked in progress whose process is gone (killed, crashed,
+        the machine restarted): they are failed, with the reason, and keep every job and
+        step recorded so far. Returns their ids."""
+        rows = self.db.execute(
+            "SELECT id, pid, pid_start, started FROM runs WHERE status = 'in_progress'"
+        ).fetchall()
+        ended: list[int] = []
+        for run_id, pid, pid_start, started in rows:
+            if pid is not None and _alive(pid, pid_start):
+                continue
+            who = f"the conveyor process (pid {pid})" if pid else "its process"
+            error = f"{who} ended before the run finished (killed or crashed)"
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "UPDATE runs SET status='completed', conclusion='failure', duration=?, "
+                "error=? WHERE id=? AND status='in_progress'",
+                (max(0.0, time.time() - started), error, run_id),
+            )
+            self._end_jobs(run_id, "failure", error)
+            self.db.execute("COMMIT")
+            ended.append(run_id)
+        return ended
+
+    def steps(self, run_id: int) -> list[tuple[int, StepRow]]:
+        """Every recorded step of a run as (its job's row, step), in order."""
+        cur = self.db.execute(
+            "SELECT jobs.id, steps.step_id, steps.name, steps.outcome, steps.conclusion, "
+            "steps.duration FROM steps JOIN jobs ON steps.job = jobs.id "
+            "WHERE jobs.run_id = ? ORDER BY jobs.id, steps.id",
+            (run_id,),
+        )
+        return [(row[0], StepRow(*row[1:])) for row in cur.fetchall()]
 
     def runs(self, limit: int = 20) -> list[RunRow]:
         cur = self.db.execute(
-            "SELECT id, repo, event, ref, sha, status, conclusion, started, duration, run_dir "
-            "FROM runs ORDER BY id DESC LIMIT ?",
+            "SELECT id, repo, event, ref, sha, status, conclusion, started, duration, run_dir, "
+            "error FROM runs ORDER BY id DESC LIMIT ?",
             (limit,),
         )
         return [RunRow(*row) for row in cur.fetchall()]
 
     def run(self, run_id: int) -> RunRow | None:
         cur = self.db.execute(
-            "SELECT id, repo, event, ref, sha, status, conclusion, started, duration, run_dir "
-            "FROM runs WHERE id = ?",
+            "SELECT id, repo, event, ref, sha, status, conclusion, started, duration, run_dir, "
+            "error FROM runs WHERE id = ?",
             (run_id,),
         )
         row = cur.fetchone()
@@ -173,7 +317,8 @@ class Store:
 
     def jobs(self, run_id: int) -> list[JobRow]:
         cur = self.db.execute(
-            "SELECT workflow, job_id, name, conclusion, duration, log FROM jobs "
+            "SELECT workflow, job_id, name, CASE status WHEN 'in_progress' THEN 'in_progress' "
+            "ELSE conclusion END, duration, log, id FROM jobs "
             "WHERE run_id = ? ORDER BY id",
             (run_id,),
         )
@@ -204,3 +349,37 @@ def _statements(script: str) -> list[str]:
     if script[start:].strip():
         out.append(script[start:].strip())
     return out
+
+
+def _stat(pid: int) -> list[bytes]:
+    """The fields of /proc/<pid>/stat after the name (Linux; [] elsewhere or if gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return []
+    # the name (field 2) may hold spaces and parentheses: count from its closing one
+    return stat[stat.rfind(b")") + 2 :].split()
+
+
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot), to tell it from a later
+    process that got the same pid."""
+    fields = _stat(pid)
+    return fields[19].decode() if len(fields) > 19 else None
+
+
+def _alive(pid: int, started: str | None) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # someone else's process: it exists
+    fields = _stat(pid)
+    if fields and fields[0] in (b"Z", b"X"):
+        return False  # killed, not yet reaped by its parent
+    now = fields[19].decode() if len(fields) > 19 else None
+    return started is None or now is None or now == started

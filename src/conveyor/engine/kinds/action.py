@@ -94,7 +94,7 @@ def remote_action_dir(runner: JobContext, ref: ActionRef) -> Path:
             ref.repo,
             ref.ref,
             offline=run.offline,
-            warn=lambda message: runner.out.info(message, "33"),
+            warn=lambda message: runner.out.info(message, "warning"),
         )
     except FetchError as e:
         raise _fail(str(e)) from None

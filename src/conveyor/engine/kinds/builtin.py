@@ -146,12 +146,12 @@ def run_builtin(
     outcome = "success"
     if timed_out:
         minutes = (timeout or 0) / 60
-        runner.out.info(f"Error: The action has timed out after {minutes:g} minutes.", "31")
+        runner.out.info(f"Error: The action has timed out after {minutes:g} minutes.", "error")
         outcome = "failure"
     elif token.is_set():
         outcome = "cancelled"
     elif error is not None:
-        runner.out.info(f"Error: {error}", "31")
+        runner.out.info(f"Error: {error}", "error")
         outcome = "failure"
     _apply(runner, call)
     if hasattr(module, "post"):
@@ -212,15 +212,14 @@ def _run_builtin_post(
     token: CancelToken,
 ) -> StepReport:
     started = time.monotonic()
-    runner.out.step_started()
-    runner.out.info(f"⭐ {name}", "1")
+    runner.out.step_started(name)
     call.job_status = scope.status
     rep = StepReport(id=None, name=name, outcome="success", conclusion="success")
     error = _supervised(lambda: module.post(call), token)
     if error is None:
         _apply(runner, call)
     else:
-        runner.out.info(f"Error: {error}", "31")
+        runner.out.info(f"Error: {error}", "error")
         rep.outcome = rep.conclusion = "failure"
     rep.duration = time.monotonic() - started
     return rep

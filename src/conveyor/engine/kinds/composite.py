@@ -83,7 +83,7 @@ def run_composite(
             outputs[name] = runner.evaluate_str(value, inner)
     if timed_out:
         minutes = (timeout or 0) / 60
-        runner.out.info(f"Error: The action has timed out after {minutes:g} minutes.", "31")
+        runner.out.info(f"Error: The action has timed out after {minutes:g} minutes.", "error")
         return "failure", outputs
     status = {"success": "success", "failure": "failure", "cancelled": "cancelled"}
     return status.get(inner.status, "failure"), outputs

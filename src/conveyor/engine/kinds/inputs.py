@@ -29,7 +29,7 @@ def action_inputs(
             runner.out.info(
                 f"Warning: Unexpected input(s) '{key}', valid inputs are "
                 f"[{', '.join(repr(k) for k in spec)}]",
-                "33",
+                "warning",
             )
         inputs[key] = runner.evaluate_str(value, scope)
     for name, meta in spec.items():
@@ -40,5 +40,5 @@ def action_inputs(
         if default is not None:
             inputs[key] = runner.evaluate_str(default, scope)
         elif isinstance(meta, dict) and meta.get("required") is True:
-            runner.out.info(f"Warning: Input required and not supplied: {name}", "33")
+            runner.out.info(f"Warning: Input required and not supplied: {name}", "warning")
     return inputs

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -49,7 +50,7 @@ def run_node(
         runner.out.info(
             f"Warning: Node.js 12 actions are deprecated; '{ref.raw}' runs with the 'node' "
             "found on PATH. Please update the action to use Node.js 20 or later.",
-            "33",
+            "warning",
         )
     node = which_in(runner, env, "node")
     if node is None:
@@ -89,7 +90,8 @@ def run_node(
     if pre and ref.kind == "local":
         # ActionRunner.cs: the pre step of a local action would run before the checkout
         runner.out.info(
-            f"Warning: `pre` execution is not supported for local action from '{ref.path}'", "33"
+            f"Warning: `pre` execution is not supported for local action from '{ref.path}'",
+            "warning",
         )
         pre = None
     if pre and condition_holds(runner, str(runs.get("pre-if") or "always()"), scope):
@@ -102,12 +104,14 @@ def run_node(
         name = f"Post {runner.step_name(step, scope)}"
 
         def run_post() -> StepReport:
-            runner.out.step_started()
-            runner.out.info(f"⭐ {name}", "1")
+            started = time.monotonic()
+            runner.out.step_started(name)
             outcome = cast(
                 Conclusion, outcome_of(runner, node_run(str(post), CancelToken(), None), None)
             )
-            return StepReport(id=None, name=name, outcome=outcome, conclusion=outcome)
+            rep = StepReport(id=None, name=name, outcome=outcome, conclusion=outcome)
+            rep.duration = time.monotonic() - started
+            return rep
 
         runner.post_steps.append(PostStep(name, str(runs.get("post-if") or "always()"), run_post))
     return outcome_of(runner, result, timeout), result.outputs
@@ -122,8 +126,6 @@ def run_pre(
     scope: Scope,
 ) -> None:
     """A remote JavaScript action's ``pre``, as a "Pre <step>" step at job start."""
-    import time
-
     from conveyor.engine.kinds.inputs import action_inputs
 
     runner.pre_state[step.index] = {}
@@ -131,14 +133,13 @@ def run_pre(
         return
     name = f"Pre {runner.step_name(step, scope)}"
     started = time.monotonic()
-    runner.out.step_started()
-    runner.out.info(f"⭐ {name}", "1")
+    runner.out.step_started(name)
     inputs = action_inputs(runner, manifest.inputs, step, scope, ref.raw)
     env = runner.evaluate_env(step.env, scope, runner.env_context(scope))
     node = which_in(runner, env, "node")
     outcome: Conclusion = "failure"
     if node is None:
-        runner.out.info(f"Error: '{ref.raw}' needs 'node' on PATH", "31")
+        runner.out.info(f"Error: '{ref.raw}' needs 'node' on PATH", "error")
     else:
         action_env = {
             **env,
@@ -160,6 +161,7 @@ def run_pre(
     rep = StepReport(id=None, name=name, outcome=outcome, conclusion=outcome)
     rep.duration = time.monotonic() - started
     runner.report.steps.append(rep)
+    runner.out.step_finished(rep)
     if outcome == "failure":
         scope.status = "failure"
 

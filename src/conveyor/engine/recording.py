@@ -1,0 +1,128 @@
+"""The sinks that keep a run: the store (rows and log files, written as the run goes,
+so a killed process leaves a truthful record) and the ``--report`` file."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from conveyor.engine.events import (
+    Annotation,
+    GroupEnded,
+    GroupStarted,
+    JobFinished,
+    JobStarted,
+    LogLine,
+    RunFinished,
+    StepFinished,
+    StepStarted,
+    Summary,
+)
+
+if TYPE_CHECKING:
+    from conveyor.engine.events import Event
+    from conveyor.store.db import Store
+
+# a log reaches the disk at the end of every step, and at least this often in between
+_FLUSH_EVERY = 0.25
+
+
+class StoreSink:
+    """Job rows, step rows and log files, as the events come."""
+
+    def __init__(self, store: Store, run_id: int, run_dir: Path) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.run_dir = run_dir
+        self._rows: dict[str, int] = {}  # job key -> jobs row
+        self._logs: dict[str, IO[str]] = {}
+        self._flushed = time.monotonic()
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, LogLine):
+            if event.job is not None:
+                self._log(event.job.key, event.text)
+        elif isinstance(event, StepStarted):
+            self._log(event.job.key, f"⭐ {event.name}")
+        elif isinstance(event, StepFinished):
+            self._step_finished(event)
+        elif isinstance(event, GroupStarted):
+            self._log(event.job.key, f"::group::{event.title}")
+        elif isinstance(event, GroupEnded):
+            self._log(event.job.key, "::endgroup::")
+        elif isinstance(event, Annotation):
+            self._log(event.job.key, event.text)
+        elif isinstance(event, JobStarted):
+            job = event.job
+            path = Path(job.log)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._logs[job.key] = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed at JobFinished
+            row = self.store.job_started(
+                self.run_id, job.workflow, job.job_id, job.name, job.matrix, job.log
+            )
+            self._rows[job.key] = row
+        elif isinstance(event, JobFinished):
+            rep = event.report
+            self._log(event.job.key, f"Job {rep.conclusion} in {rep.duration:.2f}s")
+            log = self._logs.pop(event.job.key, None)
+            if log is not None:
+                log.close()
+            row = self._rows.pop(event.job.key, 0)
+            if row:
+                self.store.job_finished(row, rep.to_dict())
+        elif isinstance(event, Summary):
+            path = self.run_dir / "summaries" / f"{event.job.key}.md"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(event.markdown, encoding="utf-8")
+        elif isinstance(event, RunFinished):
+            self.store.finish_run(self.run_id, event.data)
+
+    def _log(self, key: str, text: str) -> None:
+        log = self._logs.get(key)
+        if log is None:
+            return
+        log.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+        now = time.monotonic()
+        if now - self._flushed > _FLUSH_EVERY:
+            self._flushed = now
+            for f in self._logs.values():
+                f.flush()
+
+    def _step_finished(self, event: StepFinished) -> None:
+        rep = event.report
+        key = event.job.key
+        log = self._logs.get(key)
+        if rep.outcome != "skipped":
+            note = " (continue-on-error)" if rep.outcome != rep.conclusion else ""
+            mark = "✅" if rep.outcome == "success" else "❌"
+            self._log(key, f"{mark} {rep.name} [{rep.duration:.3f}s] {rep.outcome}{note}")
+        if log is not None:
+            log.flush()
+        row = self._rows.get(key)
+        if row is not None and not event.nested:
+            self.store.step_finished(row, rep.to_dict())
+
+    def close(self) -> None:
+        for log in self._logs.values():
+            log.close()
+        self._logs.clear()
+
+
+class ReportSink:
+    """``--report FILE``: the run as JSON, written when it ends (also when it crashed)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, RunFinished):
+            write_report(self.path, event.data)
+
+    def close(self) -> None:
+        pass
+
+
+def write_report(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,44 @@
+"""A job as data: everything one job instance needs to run, and nothing live.
+
+A ``JobRequest`` can be printed, stored, compared and sent to an agent as JSON
+(``to_json``/``from_json``); secrets travel as a reference to one of the run's secret
+sets, never as values. The cancel token and the event sinks travel beside it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from conveyor.records import field, from_data, record, to_data
+from conveyor.workflow.model import Job
+
+
+@record(slots=True)
+class JobRequest:
+    """One job instance to run: a job, one matrix combination, the results it needs."""
+
+    workflow: str  # the workflow file
+    workflow_env: dict[str, Any]  # the workflow's `env:`, raw
+    workflow_defaults: dict[str, str]  # the workflow's `defaults.run`
+    key: str  # the job's id in the YAML
+    job: Job
+    name: str  # display name, e.g. "test (3.11)"
+    label: str  # output prefix, e.g. "call / greet"
+    log_name: str  # unique in the run: the job's log and work directory
+    github: dict[str, Any]
+    matrix: dict[str, Any] | None = None
+    strategy: dict[str, Any] = field(default_factory=dict)
+    needs: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    secrets_ref: str = ""  # which secret set of the run the job reads ("": the run's own)
+
+    def to_json(self) -> str:
+        return json.dumps(to_data(self))
+
+    @staticmethod
+    def from_json(text: str) -> JobRequest:
+        request = from_data(json.loads(text))
+        if not isinstance(request, JobRequest):
+            raise ValueError("not a job request")
+        return request

@@ -1,0 +1,103 @@
+"""Starting and finishing a run: its store row, its directory, its event file, and what
+happens when it crashes. The CLI and the server both start runs here."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from conveyor.engine.events import RunFinished, RunStarted
+from conveyor.records import record
+
+if TYPE_CHECKING:
+    from conveyor.engine.context import RepoInfo
+    from conveyor.engine.masking import Masker
+    from conveyor.engine.report import RunReport
+    from conveyor.engine.runenv import RunEnv
+    from conveyor.store.db import Store
+    from conveyor.workflow.event import Event
+    from conveyor.workflow.plan import Plan
+
+
+@record(slots=True)
+class StartedRun:
+    """A run that has a number, a directory and a row in the store."""
+
+    run_id: int
+    run_dir: Path
+    event_path: Path  # GITHUB_EVENT_PATH
+    store: Store
+
+
+class RunCrashed(Exception):
+    """The run ended by an error of Conveyor's or an abort; it is recorded as ended."""
+
+    def __init__(self, run_id: int, message: str, crash_log: Path | None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+        self.crash_log = crash_log  # None: aborted (a second Ctrl-C)
+
+    @property
+    def exit_code(self) -> int:
+        return 130 if self.crash_log is None else 70
+
+
+def start_run(data: Path, repo: RepoInfo, event: Event) -> StartedRun:
+    """Open the store under ``data`` (ending runs whose process died), and start a run."""
+    from conveyor.store.db import Store
+
+    store = Store(data / "conveyor.db")
+    store.reconcile()
+    ignore = data / ".gitignore"
+    if not ignore.exists():  # run history is not part of the repository: git ignores it
+        ignore.write_text("*\n", encoding="utf-8")
+    run_id = store.start_run(
+        repo.full_name, event.name, event.ref, event.sha, data / "runs", pid=os.getpid()
+    )
+    run_dir = data / "runs" / str(run_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    event_path = run_dir / "event.json"
+    event_path.write_text(json.dumps(event.payload, indent=2), encoding="utf-8")
+    return StartedRun(run_id, run_dir, event_path, store)
+
+
+def run_to_end(plan: Plan, run: RunEnv) -> RunReport:
+    """Execute the plan with its events going to the run's sinks; on a crash or an abort
+    the run is still recorded as ended (with a masked traceback) and RunCrashed raised."""
+    from conveyor.engine.run import execute
+
+    event = plan.event
+    run.bus.emit(RunStarted(run.run_id, run.run_dir, event.name, event.ref, event.sha))
+    try:
+        report = execute(plan, run)
+    except BaseException as e:
+        raise _crashed(e, run) from e
+    else:
+        run.bus.emit(RunFinished(run.masker.mask_obj(report.to_dict()), report))
+        return report
+    finally:
+        run.bus.close()
+
+
+def _crashed(e: BaseException, run: RunEnv) -> RunCrashed:
+    masker: Masker = run.masker
+    interrupted = isinstance(e, KeyboardInterrupt)
+    data: dict[str, Any] = {
+        "run_id": run.run_id,
+        "conclusion": "cancelled" if interrupted else "failure",
+        "error": masker.mask(repr(e)),
+    }
+    run.bus.emit(RunFinished(data))
+    if interrupted:
+        return RunCrashed(run.run_id, f"run {run.run_id} aborted", None)
+    import traceback
+
+    crash = run.run_dir / "crash.log"
+    crash.write_text(masker.mask(traceback.format_exc()), encoding="utf-8")
+    message = (
+        f"internal error in run {run.run_id}: {masker.mask(repr(e))}\n"
+        f"the traceback is in {crash}; job logs are in {run.run_dir / 'logs'}"
+    )
+    return RunCrashed(run.run_id, message, crash)
