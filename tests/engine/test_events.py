@@ -1,0 +1,182 @@
+"""The engine's event stream, seen by a sink of our own as the server will see it: every
+event of a run in order, log lines already masked, and the store written as it goes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conveyor.engine.context import repo_info
+from conveyor.engine.events import (
+    Annotation,
+    Event,
+    EventBus,
+    GroupStarted,
+    JobFinished,
+    JobStarted,
+    LogLine,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+    Summary,
+)
+from conveyor.engine.masking import Masker
+from conveyor.engine.recording import StoreSink
+from conveyor.engine.request import JobRequest
+from conveyor.engine.runenv import RunEnv
+from conveyor.engine.start import run_to_end, start_run
+from conveyor.workflow.event import load_event
+from conveyor.workflow.loader import load_workflow
+from conveyor.workflow.plan import plan
+
+WORKFLOW = """\
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - id: one
+        run: |
+          echo "::group::setup"
+          echo "inside the group"
+          echo "::endgroup::"
+          echo "token is $TOKEN"
+          echo "::warning file=a.py,line=3::look here"
+          echo "x=1" >> "$GITHUB_OUTPUT"
+          echo "# done" >> "$GITHUB_STEP_SUMMARY"
+        env:
+          TOKEN: ${{ secrets.TOKEN }}
+      - run: exit 3
+      - if: always()
+        run: echo after
+"""
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.closed = False
+
+    def handle(self, event: Event) -> None:
+        self.events.append(event)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Broken:
+    def handle(self, event: Event) -> None:
+        raise OSError("disk full")
+
+    def close(self) -> None:
+        pass
+
+
+def _run(root: Path, sinks: list[Any], secrets: dict[str, str]) -> tuple[Any, Any]:
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".github" / "workflows" / "ci.yml").write_text(WORKFLOW)
+    wf = load_workflow(root / ".github" / "workflows" / "ci.yml", root)
+    event = load_event("push", root, None)
+    the_plan = plan([wf], event, root)
+    started = start_run(root / ".conveyor", repo_info(root), event)
+    masker = Masker()
+    for value in secrets.values():
+        masker.add(value)
+    store_sink = StoreSink(started.store, started.run_id, started.run_dir)
+    run = RunEnv(
+        repo=repo_info(root),
+        event=event,
+        event_path=started.event_path,
+        run_id=started.run_id,
+        run_number=started.run_id,
+        run_dir=started.run_dir,
+        cache_dir=root / ".conveyor" / "cache",
+        tool_cache=root / ".conveyor" / "tools",
+        actions_dir=root / ".conveyor" / "actions",
+        bus=EventBus([store_sink, *sinks]),
+        masker=masker,
+        secrets=secrets,
+        base_env=dict(os.environ),
+    )
+    return run_to_end(the_plan, run), started
+
+
+def test_a_sink_sees_the_run_in_order_and_masked(tmp_path: Path) -> None:
+    sink = Collect()
+    report, started = _run(tmp_path, [sink], {"TOKEN": "s3cr3t-value"})
+    kinds = [type(e).__name__ for e in sink.events]
+    assert kinds[0] == "RunStarted" and kinds[-1] == "RunFinished"
+    assert kinds.index("JobStarted") < kinds.index("StepStarted") < kinds.index("JobFinished")
+    assert sink.closed
+
+    lines = [e.text for e in sink.events if isinstance(e, LogLine)]
+    assert "token is ***" in lines
+    assert not any("s3cr3t-value" in repr(e) for e in sink.events)
+    assert "inside the group" in lines
+    assert [e.title for e in sink.events if isinstance(e, GroupStarted)] == ["setup"]
+    (note,) = [e for e in sink.events if isinstance(e, Annotation)]
+    assert (note.level, note.message, note.file, note.line) == ("warning", "look here", "a.py", "3")
+
+    started_steps = [e.name for e in sink.events if isinstance(e, StepStarted)]
+    assert started_steps == ['Run echo "::group::setup"', "Run exit 3", "Run echo after"]
+    finished = [e.report for e in sink.events if isinstance(e, StepFinished)]
+    assert [(r.outcome, r.outputs) for r in finished] == [
+        ("success", {"x": "1"}),
+        ("failure", {}),
+        ("success", {}),
+    ]
+    (summary,) = [e for e in sink.events if isinstance(e, Summary)]
+    assert summary.markdown == "# done\n"
+    (job_end,) = [e for e in sink.events if isinstance(e, JobFinished)]
+    assert job_end.report.conclusion == "failure"
+    (end,) = [e for e in sink.events if isinstance(e, RunFinished)]
+    assert end.data["conclusion"] == "failure" == report.conclusion
+    assert isinstance(sink.events[0], RunStarted) and sink.events[0].run_id == started.run_id
+    assert isinstance(sink.events[1], JobStarted)
+
+    # the store sink kept the same steps, and the job's log, masked
+    steps = started.store.steps(started.run_id)
+    assert [s.conclusion for _, s in steps] == ["success", "failure", "success"]
+    log = Path(job_end.job.log).read_text()
+    assert "token is ***" in log and "s3cr3t" not in log
+    assert (started.run_dir / "summaries" / f"{job_end.job.key}.md").read_text() == "# done\n"
+
+
+def test_a_failing_sink_is_dropped_and_the_run_goes_on(tmp_path: Path) -> None:
+    sink = Collect()
+    report, _ = _run(tmp_path, [Broken(), sink], {})
+    assert report.conclusion == "failure"  # the workflow's own `exit 3`
+    warnings = [e.text for e in sink.events if isinstance(e, LogLine) and e.job is None]
+    assert warnings == ["Warning: Broken stopped: disk full"]
+    assert isinstance(sink.events[-1], RunFinished)
+
+
+@pytest.mark.parametrize("secrets_ref", ["", "call-1"])
+def test_a_job_request_is_plain_data(tmp_path: Path, secrets_ref: str) -> None:
+    (tmp_path / "ci.yml").write_text(WORKFLOW)
+    wf = load_workflow(tmp_path / "ci.yml", tmp_path)
+    request = JobRequest(
+        workflow=wf.path,
+        workflow_env={"A": "${{ github.sha }}"},
+        workflow_defaults={"shell": "bash"},
+        key="build",
+        job=wf.jobs["build"],
+        name="build (3.12)",
+        label="build (3.12)",
+        log_name="ci.yml-build-3.12",
+        github={"sha": "abc", "event": {"ref": "refs/heads/main"}},
+        matrix={"python": "3.12", "os": ["a", "b"]},
+        strategy={"fail-fast": True, "job-index": 0},
+        needs={"lint": {"result": "success", "outputs": {}}},
+        secrets_ref=secrets_ref,
+    )
+    text = request.to_json()
+    assert "s3cr3t" not in text  # secrets travel by reference, never as values
+    again = JobRequest.from_json(text)
+    assert again == request
+    assert again.job.steps[0].env == {"TOKEN": "${{ secrets.TOKEN }}"}
+    assert again.job.steps[0].pos == request.job.steps[0].pos
