@@ -74,6 +74,7 @@ class JobRunner:
         self.defaults: dict[str, str] = {}
         self._base_env: dict[str, str] = {}
         self._fixed_env: dict[str, str] = {}
+        self._host_workspace = ""
 
     def _open_executor(self, scope: Scope) -> None:
         """Choose and prepare the job's executor; the job's paths and base env follow."""
@@ -100,6 +101,9 @@ class JobRunner:
             self.paths.temp, self.paths.tool_cache, debug=step_debug(self.run)
         )
         self.github["workspace"] = str(self.paths.workspace)
+        self._host_workspace = str(self.executor.host_path(self.paths.workspace))
+        if self.github.get("event_path"):  # the event file, where the job sees it
+            self.github["event_path"] = str(self.executor.job_path(Path(self.github["event_path"])))
         self._base_env = {
             **self.executor.base_env(),
             **default_env(self.github, self.runner_ctx),
@@ -150,7 +154,7 @@ class JobRunner:
         return EvalContext(
             contexts=self.contexts(scope, env),
             status=lambda: scope.status,
-            workspace=str(self.paths.workspace),
+            workspace=self._host_workspace,  # hashFiles reads on the engine's side
         )
 
     def evaluate(self, value: Any, scope: Scope, env: dict[str, str] | None = None) -> Any:
