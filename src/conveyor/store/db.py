@@ -107,9 +107,7 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # one run writes from its jobs' threads, one event at a time (the event bus serialises)
-        self.db = sqlite3.connect(
-            path, timeout=30, isolation_level=None, check_same_thread=False
-        )
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         # WAL + NORMAL: a crash of Conveyor loses nothing; only a power cut may lose the
         # last run's row. It spares an fsync per statement on every `conveyor run`.
