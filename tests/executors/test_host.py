@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conveyor.executors.host import which
-from conveyor.executors.host import remove_tree
+from conveyor.executors.host import remove_tree, which
 
 
 def test_remove_tree_removes_links_not_their_targets(tmp_path: Path) -> None:

@@ -109,15 +109,19 @@ class HostExecutor:
         if cancel.is_set():
             return ExitInfo(code=-1, cancelled=True)
         # own process group, so a timeout or Ctrl-C stops the whole tree the step started
-        proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as e:  # as in capture: a missing program is exit 127 with a message
+            on_line(f"{argv[0]}: {e.strerror}")
+            return ExitInfo(code=127)
         with _stopping(proc, timeout, cancel, self._groups) as why:
             assert proc.stdout is not None
             try:
@@ -206,6 +210,8 @@ def _stopping(
 
     timer = WATCHDOG.schedule(timeout, lambda: stop("timeout")) if timeout else None
     cancel.add_listener(on_cancel)
+    if cancel.is_set():  # set after the caller's check, before the listener: not lost
+        on_cancel()
     try:
         yield why
     finally:
