@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import pytest
-
-from conveyor.cli.main import main
+from tests.harness import RepoFactory
 
 WORKFLOW = """
 on:
@@ -27,15 +22,11 @@ jobs:
 """
 
 
-def test_plain_directory_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CONVEYOR_CACHE_DIR", str(tmp_path / "cache"))
-    folder = tmp_path / "plain"
-    (folder / ".github" / "workflows").mkdir(parents=True)
-    (folder / ".github" / "workflows" / "ci.yml").write_text(WORKFLOW)
-    (folder / "src").mkdir()
-    (folder / "src" / "data.txt").write_text("hello")
-    report = tmp_path / "report.json"
-    assert main(["run", "-C", str(folder), "--report", str(report), "--no-color", "-q"]) == 0
-    data = json.loads(report.read_text())
-    step = data["workflows"][0]["jobs"][0]["steps"][1]
+def test_plain_directory_runs(make_repo: RepoFactory) -> None:
+    folder = make_repo("plain", init=False)
+    folder.workflow(WORKFLOW)
+    folder.write("src/data.txt", "hello")
+    r = folder.run("-q")
+    assert r.code == 0
+    step = r.report["workflows"][0]["jobs"][0]["steps"][1]
     assert step["outputs"] == {"content": "hello", "sha": "0" * 40, "ref": "refs/heads/main"}

@@ -1,5 +1,6 @@
-"""Helpers for end-to-end `uses:` tests: a throwaway repository run with `conveyor run`
-in-process, bare action repositories served over file:// or a real HTTP git server.
+"""Helpers for end-to-end `uses:` tests: a throwaway repository (tests.harness) run with
+`conveyor run` in-process, bare action repositories served over file:// or a real HTTP git
+server.
 
 Not a conftest (pytest does not load it by itself): test modules import what they need and
 wrap it in their own fixtures.
@@ -7,152 +8,47 @@ wrap it in their own fixtures.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import textwrap
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conveyor.cli.main import main
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Ada Lovelace",
-    "GIT_AUTHOR_EMAIL": "ada@example.com",
-    "GIT_COMMITTER_NAME": "Ada Lovelace",
-    "GIT_COMMITTER_EMAIL": "ada@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+from tests.harness import Repo, Result, git, isolate, write_files
 
 
-def git(cwd: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["git", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
-        cwd=cwd,
-        env={**os.environ, **GIT_ENV},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return proc.stdout.strip()
-
-
-def write_files(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-
-
-@dataclass
-class Result:
-    code: int
-    report: dict[str, Any]
-    out: str
-    err: str
-    repo: Path
-
-    @property
-    def conclusion(self) -> str:
-        return str(self.report.get("conclusion"))
-
-    def all_jobs(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-
-        def walk(jobs: list[dict[str, Any]]) -> None:
-            for j in jobs:
-                found.append(j)
-                walk(j.get("jobs") or [])
-
-        for w in self.report.get("workflows", []):
-            walk(w["jobs"])
-        return found
-
-    def job(self, job_id: str) -> dict[str, Any]:
-        matches = [j for j in self.all_jobs() if j["id"] == job_id]
-        assert len(matches) == 1, f"{len(matches)} jobs '{job_id}' in {self.report}"
-        return matches[0]
-
-    def step(self, job_id: str, key: str) -> dict[str, Any]:
-        steps = self.job(job_id)["steps"]
-        matches = [s for s in steps if key in (s.get("id"), s.get("name"))]
-        assert matches, f"no step {key!r} in {[(s['id'], s['name']) for s in steps]}"
-        return matches[0]  # type: ignore[no-any-return]
-
-    @property
-    def run_dir(self) -> Path:
-        return self.repo / ".conveyor" / "runs" / str(self.report["run_id"])
-
-    @property
-    def logs(self) -> str:
-        log_dir = self.run_dir / "logs"
-        return "\n".join(p.read_text(encoding="utf-8") for p in sorted(log_dir.glob("*.log")))
-
-    def text(self) -> str:
-        return "\n".join([self.out, self.err, self.logs if self.report else ""])
-
-
-@dataclass
 class Project:
-    """A git repository with workflows; ``run()`` is `conveyor run push` on it."""
+    """The harness's ``Repo`` as these modules use it: ``write`` takes ``{path: text}`` and
+    ``run()`` commits, then runs `conveyor run push` in-process."""
 
-    root: Path
-    capsys: pytest.CaptureFixture[str]
-    runs: int = field(default=0)
-
-    def __post_init__(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        git(self.root, "init", "-q")
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self.root = repo.root
 
     def write(self, files: dict[str, str]) -> None:
-        write_files(self.root, files)
+        self.repo.write_files(files)
 
     def workflow(self, text: str, name: str = "ci.yml") -> None:
-        self.write({f".github/workflows/{name}": text})
+        self.repo.workflow(text, name)
 
     def commit(self) -> str:
-        git(self.root, "add", "-A")
-        git(self.root, "commit", "-q", "--allow-empty", "-m", "change")
-        return git(self.root, "rev-parse", "HEAD")
+        return self.repo.commit()
 
     def run(self, *args: str, commit: bool = True) -> Result:
-        if commit:
-            self.commit()
-        self.runs += 1
-        report = self.root.parent / f"report-{self.runs}.json"
-        self.capsys.readouterr()
-        code = main(
-            ["run", "push", "-C", str(self.root), "--report", str(report), "--no-color", *args]
-        )
-        captured = self.capsys.readouterr()
-        data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
-        return Result(code, data, captured.out, captured.err, self.root)
+        return self.repo.run(*args, event="push", commit=commit)
 
 
 def make_project(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Project:
-    monkeypatch.setenv("CONVEYOR_CACHE_DIR", str(tmp_path / "cache"))
-    for name in (
-        "CONVEYOR_DATA_DIR",
-        "CONVEYOR_ACTIONS_URL",
-        "GITHUB_TOKEN",
-        "GITHUB_ACTIONS",
-        "GITHUB_ENV",
-        "GITHUB_OUTPUT",
-        "GITHUB_PATH",
-        "GITHUB_STATE",
-        "CI",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    return Project(tmp_path / "project", capsys)
+    """``capsys`` is unused (the harness captures output itself); kept for the callers."""
+    isolate(monkeypatch, tmp_path / "cache")
+    return Project(Repo(tmp_path / "project", tmp=tmp_path, autocommit="never"))
 
 
 class ActionServer:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Repo
+from tests.harness import Repo
 
 DISPATCH = """
 on:
@@ -51,7 +51,7 @@ def out(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def dispatch(repo: Repo, out: Path) -> Repo:
-    repo.workflow("dispatch.yml", DISPATCH.format(out=out))
+    repo.workflow(DISPATCH.format(out=out), "dispatch.yml")
     repo.commit()
     return repo
 
@@ -62,7 +62,7 @@ def _read(path: Path) -> object:
 
 def test_inputs_are_typed_and_event_inputs_are_strings(dispatch: Repo, out: Path) -> None:
     res = dispatch.run("workflow_dispatch", "--input", "level=debug", "--input", "count=4")
-    assert res.code == 0, res.text
+    assert res.code == 0, res.output
     assert _read(out / "typed.json") == {"level": "debug", "dry": True, "count": 4, "note": ""}
     strings = {"level": "debug", "dry": "true", "count": "4", "note": ""}
     assert _read(out / "event.json") == strings
@@ -73,7 +73,7 @@ def test_inputs_are_typed_and_event_inputs_are_strings(dispatch: Repo, out: Path
 
 def test_defaults_apply_without_input(dispatch: Repo, out: Path) -> None:
     res = dispatch.run("workflow_dispatch")
-    assert res.code == 0, res.text
+    assert res.code == 0, res.output
     assert _read(out / "typed.json") == {"level": "info", "dry": True, "count": 3, "note": ""}
     assert _read(out / "event.json") == {"level": "info", "dry": "true", "count": "3", "note": ""}
     assert not (out / "typed-condition").exists()
@@ -85,7 +85,7 @@ def test_event_file_inputs_are_overridden_by_option(
     event = tmp_path / "dispatch.json"
     event.write_text(json.dumps({"ref": "main", "inputs": {"level": "debug", "dry": "false"}}))
     res = dispatch.run("workflow_dispatch", "-e", str(event), "--input", "dry=true")
-    assert res.code == 0, res.text
+    assert res.code == 0, res.output
     typed = _read(out / "typed.json")
     assert typed == {"level": "debug", "dry": True, "count": 3, "note": ""}
 
@@ -108,9 +108,9 @@ def test_bad_inputs_exit_2(dispatch: Repo, out: Path, arg: str, message: str) ->
 
 def test_required_input_missing(repo: Repo) -> None:
     repo.workflow(
-        "d.yml",
         "on:\n  workflow_dispatch:\n    inputs:\n      who:\n        required: true\n"
         "jobs:\n  a:\n    runs-on: x\n    steps: [{run: x}]\n",
+        "d.yml",
     )
     repo.commit()
     res = repo.run("workflow_dispatch", "--list")
@@ -120,19 +120,19 @@ def test_required_input_missing(repo: Repo) -> None:
 
 def test_each_workflow_gets_its_own_inputs(dispatch: Repo, out: Path) -> None:
     dispatch.workflow(
-        "plain.yml",
         "on: workflow_dispatch\njobs:\n  p:\n    runs-on: x\n    steps: [{run: 'true'}]\n",
+        "plain.yml",
     )
     dispatch.commit()
     res = dispatch.run("workflow_dispatch", "--input", "level=debug", "--list")
-    assert res.code == 0, res.text  # looking is fine: both are listed
+    assert res.code == 0, res.output  # looking is fine: both are listed
     assert "dispatch.yml" in res.out and "plain.yml" in res.out
     res = dispatch.run("workflow_dispatch", "--input", "level=debug")
-    assert res.code == 0, res.text  # both run; plain.yml defines no inputs and gets none
+    assert res.code == 0, res.output  # both run; plain.yml defines no inputs and gets none
     assert _read(out / "typed.json") == {"level": "debug", "dry": True, "count": 3, "note": ""}
     (out / "typed.json").unlink()
     res = dispatch.run(
         "workflow_dispatch", "-W", ".github/workflows/dispatch.yml", "--input", "level=debug"
     )
-    assert res.code == 0, res.text
+    assert res.code == 0, res.output
     assert _read(out / "typed.json") == {"level": "debug", "dry": True, "count": 3, "note": ""}

@@ -9,7 +9,7 @@ import pytest
 from conveyor.cli.render import graph_lines
 from conveyor.workflow.loader import load_workflow
 from conveyor.workflow.plan import plan_workflow
-from tests.cli.conftest import Repo
+from tests.harness import Repo
 
 CI = """
 name: CI
@@ -85,9 +85,9 @@ jobs:
 def multi(repo: Repo, tmp_path: Path) -> Repo:
     marker = tmp_path / "markers"
     marker.mkdir()
-    repo.workflow("ci.yml", CI.format(marker=marker))
-    repo.workflow("reusable.yml", REUSABLE.format(marker=marker))
-    repo.workflow("release.yml", RELEASE.format(marker=marker))
+    repo.workflow(CI.format(marker=marker), "ci.yml")
+    repo.workflow(REUSABLE.format(marker=marker), "reusable.yml")
+    repo.workflow(RELEASE.format(marker=marker), "release.yml")
     repo.commit()
     return repo
 
@@ -103,7 +103,7 @@ MODES = ["--list", "--graph", "--dry-run"]
 @pytest.mark.parametrize("mode", MODES)
 def test_plan_views_never_execute_nor_fetch(multi: Repo, tmp_path: Path, mode: str) -> None:
     res = multi.run(mode, "--actions-url", str(tmp_path / "no-such-mirror"))
-    assert res.code == 0, res.text
+    assert res.code == 0, res.output
     _nothing_ran(tmp_path, multi)
     assert not (tmp_path / "cache" / "actions").exists(), "a plan view fetched an action"
     # the release workflow's branch filter excludes main: listed with the reason
@@ -146,7 +146,7 @@ def test_graph_wraps_wide_stages(repo: Repo) -> None:
         f"  job_number_{i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n"
         for i in range(12)
     )
-    path = repo.workflow("wide.yml", "on: push\njobs:\n" + jobs)
+    path = repo.workflow("on: push\njobs:\n" + jobs, "wide.yml")
     wplan = plan_workflow(load_workflow(path, repo.root))
     lines = graph_lines(wplan, width=60)
     assert max(len(line) for line in lines) <= 60
@@ -170,7 +170,7 @@ def test_dry_run_shows_matrices_steps_and_calls(multi: Repo) -> None:
 
 def test_dry_run_matrix_filter_and_job(multi: Repo, tmp_path: Path) -> None:
     res = multi.run("--dry-run", "-j", "test", "--matrix", "py:3.12")
-    assert res.code == 0, res.text
+    assert res.code == 0, res.output
     assert "matrix: 3.12, linux" in res.out and "matrix: 3.12, mac" in res.out
     assert "3.11" not in res.out
     # -j keeps the job and what it needs, nothing else

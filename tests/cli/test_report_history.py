@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.cli.conftest import Repo
+from tests.harness import Repo
 
 CI = """
 name: CI
@@ -72,11 +71,13 @@ STEP_KEYS = {"id", "name", "outcome", "conclusion", "outputs", "duration"}
 
 @pytest.fixture
 def ran(repo: Repo) -> tuple[Repo, dict[str, Any]]:
-    repo.workflow("ci.yml", CI)
-    repo.workflow("reusable.yml", REUSABLE)
+    repo.workflow(CI, "ci.yml")
+    repo.workflow(REUSABLE, "reusable.yml")
     repo.commit()
-    res, report = repo.run_report()
-    assert res.code == 1, res.text
+    res = repo.run()
+    assert res.report, res.output  # the report was written
+    report = res.report
+    assert res.code == 1, res.output
     return repo, report
 
 
@@ -122,10 +123,12 @@ def test_report_schema(ran: tuple[Repo, dict[str, Any]]) -> None:
 
 def test_runs_lists_newest_first(ran: tuple[Repo, dict[str, Any]]) -> None:
     repo, first = ran
-    repo.workflow("ci.yml", "on: push\njobs:\n  ok:\n    runs-on: x\n    steps: [{run: 'true'}]\n")
+    repo.workflow("on: push\njobs:\n  ok:\n    runs-on: x\n    steps: [{run: 'true'}]\n", "ci.yml")
     repo.commit()
-    res, second = repo.run_report()
-    assert res.code == 0, res.text
+    res = repo.run()
+    assert res.report, res.output  # the report was written
+    second = res.report
+    assert res.code == 0, res.output
     assert "run {}: success".format(second["run_id"]) in res.out
     assert "not triggered: .github/workflows/reusable.yml" in res.out  # in the summary
     listing = repo.cli("runs")
@@ -191,13 +194,7 @@ def test_logs_without_history(repo: Repo) -> None:
 
 def test_run_history_is_ignored_by_git(ran: tuple[Repo, dict[str, Any]]) -> None:
     repo, _ = ran
-    status = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all"],
-        cwd=repo.root,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    status = repo.git("status", "--porcelain", "--untracked-files=all")
     assert ".conveyor" not in status
 
 
@@ -210,7 +207,7 @@ def test_a_crash_is_recorded_with_a_masked_traceback(
         raise RuntimeError("engine exploded near s3cr3t-value")
 
     monkeypatch.setattr(engine_run, "execute", boom)
-    repo.workflow("ci.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: 'true'}]\n")
+    repo.workflow("on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: 'true'}]\n", "ci.yml")
     repo.commit()
     res = repo.run("--secret", "TOKEN=s3cr3t-value")
     assert res.code == 70

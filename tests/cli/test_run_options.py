@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Repo
+from tests.harness import Repo, RepoFactory, conveyor
 
 CHAIN = """
 on: push
@@ -44,19 +44,21 @@ def marks(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def chain(repo: Repo, marks: Path) -> Repo:
-    repo.workflow("ci.yml", CHAIN.format(marks=marks))
+    repo.workflow(CHAIN.format(marks=marks), "ci.yml")
     repo.workflow(
-        "other.yml",
         f"on: push\njobs:\n  other:\n    runs-on: ubuntu-latest\n"
         f"    steps:\n      - run: echo o > {marks}/other\n",
+        "other.yml",
     )
     repo.commit()
     return repo
 
 
 def test_job_runs_with_its_needs_only(chain: Repo, marks: Path) -> None:
-    res, report = chain.run_report("-j", "test")
-    assert res.code == 0, res.text
+    res = chain.run("-j", "test")
+    assert res.report, res.output  # the report was written
+    report = res.report
+    assert res.code == 0, res.output
     assert sorted(p.name for p in marks.iterdir()) == ["build", "test"]
     assert sorted((marks / "test").read_text().split()) == ["3.11", "3.12"]
     jobs = [j["id"] for w in report["workflows"] for j in w["jobs"]]
@@ -74,12 +76,12 @@ def test_unknown_job_lists_the_jobs(chain: Repo, marks: Path) -> None:
 
 def test_job_of_a_workflow_the_event_does_not_trigger(repo: Repo) -> None:
     repo.workflow(
-        "rel.yml",
         "on:\n  push:\n    tags: ['v*']\njobs:\n  publish:\n    runs-on: ubuntu-latest\n"
         "    steps:\n      - run: 'true'\n",
+        "rel.yml",
     )
     repo.workflow(
-        "ci.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: x\n"
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: x\n", "ci.yml"
     )
     repo.commit()
     res = repo.run("-j", "publish")
@@ -89,15 +91,19 @@ def test_job_of_a_workflow_the_event_does_not_trigger(repo: Repo) -> None:
 
 
 def test_one_workflow_file(chain: Repo, marks: Path) -> None:
-    res, report = chain.run_report("-W", ".github/workflows/other.yml")
-    assert res.code == 0, res.text
+    res = chain.run("-W", ".github/workflows/other.yml")
+    assert res.report, res.output  # the report was written
+    report = res.report
+    assert res.code == 0, res.output
     assert [p.name for p in marks.iterdir()] == ["other"]
     assert [w["file"] for w in report["workflows"]] == [".github/workflows/other.yml"]
 
 
 def test_matrix_filter(chain: Repo, marks: Path) -> None:
-    res, report = chain.run_report("-j", "test", "--matrix", "py:3.12")
-    assert res.code == 0, res.text
+    res = chain.run("-j", "test", "--matrix", "py:3.12")
+    assert res.report, res.output  # the report was written
+    report = res.report
+    assert res.code == 0, res.output
     assert (marks / "test").read_text().split() == ["3.12"]
     matrices = [j["matrix"] for w in report["workflows"] for j in w["jobs"] if j["id"] == "test"]
     assert matrices == [{"py": "3.12"}]
@@ -110,17 +116,14 @@ def test_workflow_path_missing(chain: Repo) -> None:
 
 
 def test_directory_missing(tmp_path: Path, repo: Repo) -> None:
-    from conveyor.cli.main import main
-
-    code = main(["run", "-C", str(tmp_path / "absent"), "--list"])
-    assert code == 2
+    res = conveyor("run", "-C", str(tmp_path / "absent"), "--list")
+    assert res.code == 2
 
 
-def test_directory_missing_message(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    from conveyor.cli.main import main
-
-    assert main(["run", "-C", "/definitely/not/here", "-n"]) == 2
-    assert "-C /definitely/not/here: not a directory" in capsys.readouterr().err
+def test_directory_missing_message(repo: Repo) -> None:
+    res = conveyor("run", "-C", "/definitely/not/here", "-n")
+    assert res.code == 2
+    assert "-C /definitely/not/here: not a directory" in res.err
 
 
 @pytest.mark.parametrize(
@@ -153,11 +156,11 @@ def test_directory_missing_message(repo: Repo, capsys: pytest.CaptureFixture[str
 def test_bad_workflow_is_reported_with_position(
     repo: Repo, text: str, where: str, source: str | None, caret: str | None
 ) -> None:
-    repo.workflow("bad.yml", text)
+    repo.workflow(text, "bad.yml")
     repo.commit()
     for args in (["run", "--no-color"], ["run", "--list"], ["validate"]):
         res = repo.cli(*args)
-        assert res.code == 2, (args, res.text)
+        assert res.code == 2, (args, res.output)
         assert f".github/workflows/bad.yml{where}" in res.err, res.err
         if source is not None and caret is not None:
             lines = res.err.splitlines()
@@ -166,11 +169,11 @@ def test_bad_workflow_is_reported_with_position(
 
 
 def test_validate_reports_every_problem_of_every_file(repo: Repo) -> None:
-    repo.workflow("a.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    bogus: 1\n    steps: []\n")
+    repo.workflow("on: push\njobs:\n  a:\n    runs-on: x\n    bogus: 1\n    steps: []\n", "a.yml")
     repo.workflow(
-        "b.yml", "on: push\njobs:\n  b:\n    runs-on: x\n    steps: [{run: x, nope: 2}]\n"
+        "on: push\njobs:\n  b:\n    runs-on: x\n    steps: [{run: x, nope: 2}]\n", "b.yml"
     )
-    repo.workflow("ok.yml", "on: push\njobs:\n  c:\n    runs-on: x\n    steps: [{run: x}]\n")
+    repo.workflow("on: push\njobs:\n  c:\n    runs-on: x\n    steps: [{run: x}]\n", "ok.yml")
     res = repo.cli("validate")
     assert res.code == 2
     assert "a.yml:5:5:" in res.err and "b.yml:5:" in res.err
@@ -178,7 +181,7 @@ def test_validate_reports_every_problem_of_every_file(repo: Repo) -> None:
 
 
 def test_validate_ok(repo: Repo) -> None:
-    repo.workflow("ok.yml", "on: push\njobs:\n  c:\n    runs-on: x\n    steps: [{run: x}]\n")
+    repo.workflow("on: push\njobs:\n  c:\n    runs-on: x\n    steps: [{run: x}]\n", "ok.yml")
     res = repo.cli("validate")
     assert res.code == 0
     assert res.out.strip().endswith("ok.yml: ok (1 jobs)")
@@ -208,7 +211,7 @@ def test_bad_options_exit_2_in_every_mode(
 ) -> None:
     monkeypatch.delenv("CONVEYOR_TEST_UNSET_SECRET", raising=False)
     res = chain.run(*args, *([mode] if mode else []))
-    assert res.code == 2, res.text
+    assert res.code == 2, res.output
     assert message in res.err
     assert res.err.startswith("conveyor: ")
     assert list(marks.iterdir()) == []
@@ -217,22 +220,16 @@ def test_bad_options_exit_2_in_every_mode(
 def test_secret_from_environment(chain: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONVEYOR_TEST_SECRET", "from-env-123")
     res = chain.run("--secret", "CONVEYOR_TEST_SECRET", "--dry-run")
-    assert res.code == 0, res.text
+    assert res.code == 0, res.output
 
 
-def test_not_a_git_repository_still_plans(
-    tmp_path: Path, repo: Repo, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from conveyor.cli.main import main
-
-    plain = tmp_path / "plain"
-    (plain / ".github" / "workflows").mkdir(parents=True)
-    (plain / ".github" / "workflows" / "ci.yml").write_text(
-        "on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: x}]\n"
-    )
+def test_not_a_git_repository_still_plans(repo: Repo, make_repo: RepoFactory) -> None:
+    plain = make_repo("plain", init=False)
+    plain.workflow("on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: x}]\n")
     # a folder without git still runs: an unborn `main`, sha all zeros
-    assert main(["run", "-C", str(plain), "--list"]) == 0
-    assert "a" in capsys.readouterr().out
+    res = plain.cli("run", "--list")
+    assert res.code == 0
+    assert "a" in res.out
 
 
 def test_no_workflows(repo: Repo) -> None:
@@ -250,9 +247,9 @@ def test_relative_workflow_path_is_read_from_the_c_directory(repo: Repo, tmp_pat
     decoy.parent.mkdir(parents=True, exist_ok=True)
     decoy.write_text("on: push\njobs:\n  decoy:\n    runs-on: x\n    steps: [{run: 'true'}]\n")
     repo.workflow(
-        "ci.yml", "on: push\njobs:\n  real:\n    runs-on: x\n    steps: [{run: 'true'}]\n"
+        "on: push\njobs:\n  real:\n    runs-on: x\n    steps: [{run: 'true'}]\n", "ci.yml"
     )
     repo.commit()
     res = repo.run("-W", ".github/workflows/ci.yml", "--list")
-    assert res.code == 0, res.text
+    assert res.code == 0, res.output
     assert "real" in res.out and "decoy" not in res.out

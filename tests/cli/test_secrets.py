@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conveyor.cli.options import UsageError, read_dotenv
-from tests.cli.conftest import Repo
+from tests.harness import Repo
 
 DOTENV = """\
 # a comment line
@@ -81,12 +81,14 @@ def test_secrets_are_masked_everywhere(
     monkeypatch.setenv("FROM_ENV", "env-secret-666")
     secret_file = tmp_path / ".secrets"
     secret_file.write_text(DOTENV, encoding="utf-8")
-    repo.workflow("ci.yml", SECRETS_WF)
+    repo.workflow(SECRETS_WF, "ci.yml")
     repo.commit()
-    res, report = repo.run_report(
+    res = repo.run(
         "--secret-file", str(secret_file), "-s", "FROM_CLI=cli-secret-555", "-s", "FROM_ENV"
     )
-    assert res.code == 0, res.text
+    assert res.report, res.output  # the report was written
+    report = res.report
+    assert res.code == 0, res.output
     assert "length 10" in res.out  # the secret reached the step
     assert "token ***" in res.out and "cli *** env ***" in res.out
     run_dir = repo.root / ".conveyor" / "runs" / str(report["run_id"])

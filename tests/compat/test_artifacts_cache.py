@@ -3,7 +3,7 @@ workflow") and cache ("Caching dependencies": `cache-hit` output, `restore-keys`
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def test_artifacts_between_jobs(repo: Repo) -> None:
@@ -66,7 +66,7 @@ def test_artifacts_between_jobs(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     up = r.step("job_1", "up")
     assert up["outputs"].get("artifact-id")  # v4 outputs artifact-id and artifact-url
     assert r.step("job_2", "s")["outputs"] == {"value": "10"}
@@ -104,7 +104,7 @@ def test_upload_no_files_found_default_warns(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.step("j", "warn")["conclusion"] == "success"
     assert r.step("j", "err")["outcome"] == "failure"
 
@@ -166,7 +166,7 @@ def test_cache_between_jobs_and_hit_semantics(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.step("save", "c")["outputs"].get("cache-hit", "") in ("", "false")
     assert r.step("exact", "c")["outputs"]["cache-hit"] == "true"
     assert r.step("exact", "s")["outputs"] == {"data": "payload"}

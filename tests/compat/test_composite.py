@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def test_composite_inputs_outputs_and_nesting(repo: Repo) -> None:
@@ -86,7 +86,7 @@ def test_composite_inputs_outputs_and_nesting(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     foo = r.step("j", "foo")
     assert foo["outputs"] == {"random-number": "42", "greeting": "hi Mona the Octocat"}
     assert r.step("j", "show")["outputs"] == {
@@ -135,7 +135,7 @@ def test_composite_failure_and_continue_on_error(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     f = r.step("j", "f")
     assert (f["outcome"], f["conclusion"]) == ("failure", "success")
     assert r.step("j", "check")["outputs"] == {"never": "no", "o": "failure"}

@@ -4,7 +4,7 @@ summaries) and "Store information in variables"."""
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def test_github_env_output_path_multiline(repo: Repo) -> None:
@@ -80,7 +80,7 @@ def test_github_env_output_path_multiline(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     # "The step that creates or updates the environment variable does not have access to
     # the new value, but all subsequent steps in a job will have access."
     assert r.step("j", "set")["outputs"] == {"not-yet": "unset"}
@@ -125,7 +125,7 @@ def test_output_number_formatting_through_github_output(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     out = r.step("j", "n")["outputs"]
     assert out["one"] == "1"
     assert out["tenth"] == "0.1"
@@ -154,5 +154,5 @@ def test_step_summary_and_state(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.step("j", "s")["outputs"] == {"ok": "1", "legacy": "old-style"}

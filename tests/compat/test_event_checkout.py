@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 WF = """
 on: [push, pull_request]
@@ -38,7 +38,7 @@ def test_push_event_checks_out_after_commit(repo: Repo) -> None:
     ev = repo.event({"ref": "refs/heads/main", "before": c1 + "", "after": c1})
     del c2
     r = repo.run("push", "--eventpath", str(ev))
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     out = r.step("j", "s")["outputs"]
     assert out["sha"] == c1 and out["head"] == c1
     assert "two.txt" not in out["files"].split()
@@ -66,7 +66,7 @@ def test_pull_request_runs_on_test_merge_commit(repo: Repo) -> None:
         }
     )
     r = repo.run("pull_request", "--eventpath", str(ev))
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     out = r.step("j", "s")["outputs"]
     assert out["is_head"] == "false"  # github.sha is the merge commit, not the head
     assert out["sha"] == out["head"]  # and that is what checkout checks out
@@ -98,9 +98,9 @@ def test_pull_request_with_merge_conflict_does_not_run(repo: Repo) -> None:
         }
     )
     r = repo.run("pull_request", "--eventpath", str(ev))
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert not r.workflows
-    assert "merge conflict" in r.text
+    assert "merge conflict" in r.output
 
 
 def test_report_written_when_nothing_is_triggered(repo: Repo) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from tests.compat.conftest import Repo, Run
+from tests.harness import Repo, Result
 
 DUMP = """
 import os
@@ -23,7 +23,7 @@ with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as f:
 
 def _eval(
     repo: Repo, exprs: dict[str, str], extra_env: str = "", event: str = "push", *args: str
-) -> tuple[Run, dict[str, str]]:
+) -> tuple[Result, dict[str, str]]:
     env_lines = "\n".join(f"                  E_{k.upper()}: {v}" for k, v in exprs.items())
     dump = "\n".join("                  " + line for line in DUMP.strip().splitlines())
     repo.workflow(
@@ -47,7 +47,7 @@ def _eval(
     )
     repo.commit()
     r = repo.run(event, *args)
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     return r, r.step("e", "v")["outputs"]
 
 
@@ -320,7 +320,7 @@ def test_hashfiles_matches_python_recomputation(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     out = r.step("e", "h")["outputs"]
 
     def combined(paths: list[str]) -> str:
@@ -361,7 +361,7 @@ def test_if_condition_truthiness(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     concl = {s["id"]: s["conclusion"] for s in r.job("e")["steps"]}
     assert concl == {
         "zero": "skipped",

@@ -7,7 +7,7 @@ run simultaneously when using a matrix job strategy"."""
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def test_fail_fast_cancels_in_progress_and_queued(repo: Repo) -> None:
@@ -33,7 +33,7 @@ def test_fail_fast_cancels_in_progress_and_queued(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     concl = {j["matrix"]["v"]: j["conclusion"] for j in r.jobs() if j["id"] == "t"}
     assert concl[1] == "failure"
     # 2 was in progress, 3..5 queued behind max-parallel: all cancelled
@@ -61,7 +61,7 @@ def test_fail_fast_false_runs_everything(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     concl = [j["conclusion"] for j in r.jobs()]
     assert concl == ["failure", "success", "success"]
 
@@ -92,7 +92,7 @@ def test_fail_fast_with_experimental_continue_on_error_doc_example(repo: Repo) -
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     concl = {j["matrix"]["version"]: j["conclusion"] for j in r.jobs()}
     assert concl[6] == concl[7] == concl[8] == "success"
     assert concl[9] == "failure"
@@ -123,4 +123,4 @@ def test_max_parallel_limits_concurrency(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output

@@ -7,7 +7,7 @@ Docs: workflow syntax `on.push.<branches|tags|branches-ignore|tags-ignore>`,
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo, Run
+from tests.harness import Repo, Result
 
 ZERO = "0" * 40
 
@@ -36,12 +36,12 @@ def _indent(text: str, n: int = 10) -> str:
     return textwrap.indent(textwrap.dedent(text).strip("\n"), " " * n)
 
 
-def _ran(r: Run) -> bool:
-    assert r.code == 0, r.text
+def _ran(r: Result) -> bool:
+    assert r.code == 0, r.output
     return bool(r.workflows) and any(j["conclusion"] == "success" for j in r.jobs())
 
 
-def _push(repo: Repo, before: str, after: str, ref: str = "refs/heads/main") -> Run:
+def _push(repo: Repo, before: str, after: str, ref: str = "refs/heads/main") -> Result:
     ev = repo.event(
         {"ref": ref, "before": before, "after": after, "repository": {"default_branch": "main"}}
     )
@@ -122,7 +122,7 @@ def test_push_paths_ignore_and_negation(repo: Repo) -> None:
     c3 = repo.commit("nested md")
 
     r = _push(repo, c0, c1)
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     ran = {
         w["file"].rsplit("/", 1)[-1]
         for w in r.workflows
@@ -319,7 +319,7 @@ def test_pull_request_base_branch_and_three_dot_diff(repo: Repo) -> None:
     repo.write("src/main_only.py", "1\n")  # changed on the base after the fork
     base = repo.commit("main src")
 
-    def pr(base_ref: str, head_sha: str, action: str = "opened") -> Run:
+    def pr(base_ref: str, head_sha: str, action: str = "opened") -> Result:
         ev = repo.event(
             {
                 "action": action,
@@ -365,7 +365,7 @@ def test_pull_request_branches_ignore(repo: Repo) -> None:
     head = repo.commit("f")
     repo.git("checkout", "-q", "main")
 
-    def pr(base_ref: str) -> Run:
+    def pr(base_ref: str) -> Result:
         ev = repo.event(
             {
                 "action": "opened",

@@ -8,7 +8,7 @@ import contextlib
 import json
 from pathlib import Path
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 SECRET = "s3cr3t-Value-42"
 
@@ -54,12 +54,12 @@ def test_secret_and_add_mask_never_leak(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run("push", "--secret", f"API_TOKEN={SECRET}")
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     raw_report = json.dumps(r.report)
-    for text in (r.text, raw_report, _all_logs(repo)):
+    for text in (r.output, raw_report, _all_logs(repo)):
         assert SECRET not in text
         assert "dynamic-pass-99" not in text
-    assert "***" in r.text
+    assert "***" in r.output
     # "If a secret has not been set, the return value of an expression referencing the secret
     # ... will be an empty string."
     assert r.step("j", "missing")["outputs"] == {"m": "[]"}
@@ -87,7 +87,7 @@ def test_multiline_secret_masked_line_by_line(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run("push", "--secret", "KEY=first-line-abc\nsecond-line-xyz")
-    assert r.code == 0, r.text
-    for text in (r.text, _all_logs(repo)):
+    assert r.code == 0, r.output
+    for text in (r.output, _all_logs(repo)):
         assert "first-line-abc" not in text
         assert "second-line-xyz" not in text

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.compat.conftest import Repo, Run
+from tests.harness import Repo, Result
 
 
-def _matrices(run: Run, job_id: str = "m") -> list[dict[str, Any]]:
+def _matrices(run: Result, job_id: str = "m") -> list[dict[str, Any]]:
     return [j["matrix"] for j in run.jobs() if j["id"] == job_id]
 
 
@@ -41,7 +41,7 @@ def test_include_doc_example_fruit_animal(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     got = _matrices(r)
     expected = [
         {"fruit": "apple", "animal": "cat", "color": "pink", "shape": "circle"},
@@ -83,7 +83,7 @@ def test_expand_with_include_adds_npm_to_one_combination(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     got = _matrices(r)
     assert len(got) == 6
     with_npm = [m for m in got if "npm" in m]
@@ -130,7 +130,7 @@ def test_add_with_include_new_combination_and_include_only(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     got = _matrices(r)
     assert len(got) == 10
     assert {"os": "windows-latest", "version": 17} in got
@@ -173,7 +173,7 @@ def test_exclude_partial_match_doc_example(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     got = _matrices(r)
     assert len(got) == 9
     assert {"os": "macos-latest", "version": 12, "environment": "production"} not in got
@@ -205,7 +205,7 @@ def test_include_processed_after_exclude_adds_back(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert _matrices(r) == [{"os": "a", "v": 1}, {"os": "a", "v": 2}, {"os": "b", "v": 2}]
 
 
@@ -238,7 +238,7 @@ def test_perl_example_seven_jobs(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     got = _matrices(r)
     assert len(got) == 7
     assert [m["perl"] for m in got if m["os"] == "macos-latest"] == ["5.26", "latest"]
@@ -273,7 +273,7 @@ def test_fromjson_matrix_from_job_output_doc_example(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.workflow()["name"] == "build"
     lines = [j["steps"][0]["outputs"]["line"] for j in r.jobs() if j["id"] == "job2"]
     assert lines == ["Matrix - Project foo, Config Debug", "Matrix - Project bar, Config Release"]
@@ -304,7 +304,7 @@ def test_matrix_context_and_strategy_context(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     outs = [j["steps"][0]["outputs"] for j in r.jobs()]
     assert [o["idx"] for o in outs] == ["0/3", "1/3", "2/3"]
     assert outs[0]["ff"] == "true"  # fail-fast "defaults to true"
@@ -329,5 +329,5 @@ def test_matrix_cli_filter_and_job_names(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run("push", "--matrix", "python:3.12")
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert [j["name"] for j in r.jobs()] == ["test (3.12, ubuntu-latest)"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def _printed(out: str, text: str) -> bool:
@@ -45,7 +45,7 @@ def test_set_output_stop_commands_and_echo(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     # "set-output ... deprecated": still sets the step output
     assert r.step("j", "a")["outputs"] == {"legacy": "old-style", "after": "resumed"}
     # stop-commands: "won't process any workflow commands" until the token line
@@ -75,7 +75,7 @@ def test_error_annotation_and_debug_hidden_by_default(repo: Repo) -> None:
     repo.commit()
     r = repo.run()
     # an ::error:: annotation does not fail the step
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert "Missing semicolon" in r.out and "TheTitle" in r.out and "app.js" in r.out
     # the command itself is not echoed
     assert not _printed(
@@ -105,7 +105,7 @@ def test_step_debug_enabled_by_secret_or_variable(repo: Repo) -> None:
     repo.commit()
     for flag in ("--secret", "--var"):
         r = repo.run("push", flag, "ACTIONS_STEP_DEBUG=true")
-        assert r.code == 0, r.text
+        assert r.code == 0, r.output
         assert r.step("j", "a")["outputs"] == {"d": "1|1"}, flag
         assert "visible-debug-text" in r.out, flag
 
@@ -152,7 +152,7 @@ def test_save_state_reaches_post_of_javascript_action(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert "post saw from-command,from-file" in r.out
     post = [s for s in r.job("j")["steps"] if s["name"].startswith("Post ")]
     assert [s["conclusion"] for s in post] == ["success"], post
@@ -199,7 +199,7 @@ def test_add_mask_inside_composite_action(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert "zebra-quartz-77" not in r.out + r.err
     assert "inside: ***" in r.out and "outside: ***" in r.out
     assert r.job("j")["outputs"] == {"plain": "ok"}

@@ -7,7 +7,7 @@ most specific env wins), workflow commands "Setting an environment variable", co
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def test_github_env_in_expressions_and_precedence(repo: Repo) -> None:
@@ -66,7 +66,7 @@ def test_github_env_in_expressions_and_precedence(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.step("j", "with")["outputs"] == {"got": "file-value"}
     assert r.step("j", "cond")["outputs"] == {"ran": "yes"}
     assert r.step("j", "prec")["outputs"] == {
@@ -108,7 +108,7 @@ def test_default_contexts_match_environment(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     assert r.step("the_job", "ctx")["outputs"] == {
         "temp": "false",  # env context holds only env: keys and GITHUB_ENV, not RUNNER_TEMP
         "temp_proc": "ok",
@@ -145,7 +145,7 @@ def test_working_directory_missing_fails_step(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     assert r.step("j", "bad")["conclusion"] == "failure"
     assert r.step("j", "never")["conclusion"] == "skipped"
     assert r.step("j", "always")["outputs"] == {"o": "failure"}
@@ -175,6 +175,6 @@ def test_job_defaults_working_directory_from_matrix(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.step("j", "s", dir="a")["outputs"] == {"m": "A"}
     assert r.step("j", "s", dir="b")["outputs"] == {"m": "B"}

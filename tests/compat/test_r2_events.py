@@ -9,7 +9,7 @@ are not evaluated for pushes of tags"."""
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 DISPATCH = """
 on:
@@ -54,7 +54,7 @@ def test_workflow_dispatch_typed_inputs_and_defaults(repo: Repo) -> None:
     r = repo.run(
         "workflow_dispatch", "--input", "print_tags=true", "--input", "environment=staging"
     )
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.step("j", "s")["outputs"] == {
         "level": "warning|warning",
         "tags_bool": "true|true",
@@ -74,8 +74,8 @@ def test_workflow_dispatch_choice_rejects_unknown_option(repo: Repo) -> None:
         "--input", "logLevel=verbose",
     )  # fmt: skip
     # a choice input only accepts one of its options
-    assert r.code != 0, r.text
-    assert "logLevel" in r.text
+    assert r.code != 0, r.output
+    assert "logLevel" in r.output
 
 
 def test_schedule_event(repo: Repo) -> None:
@@ -94,7 +94,7 @@ def test_schedule_event(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run("schedule")
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     # "github.event.schedule": the cron string that triggered the run
     assert r.step("j", "s")["outputs"] == {"e": "schedule|30 5 * * 1,3"}
 
@@ -133,10 +133,10 @@ def test_pull_request_labeled_type(repo: Repo) -> None:
         }
 
     r = repo.run("pull_request", "--eventpath", str(repo.event(payload("labeled"))))
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.step("j", "s")["outputs"] == {"a": "labeled"}
     r = repo.run("pull_request", "--eventpath", str(repo.event(payload("opened"))))
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.workflows == [] and len(r.report["not_triggered"]) == 1
 
 
@@ -161,7 +161,7 @@ def test_tag_push_ignores_paths_filter(repo: Repo) -> None:
     repo.git("tag", "v1.0.0")
     ev = repo.event({"ref": "refs/tags/v1.0.0", "before": c1, "after": c2})
     r = repo.run("push", "--eventpath", str(ev))
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.job("j")["conclusion"] == "success"
 
 
@@ -185,12 +185,12 @@ def test_release_published_type(repo: Repo) -> None:
     release = {"tag_name": "v2.0.0", "target_commitish": "main", "name": "v2"}
     ev = repo.event({"action": "published", "release": release})
     r = repo.run("release", "--eventpath", str(ev))
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     # release: GITHUB_REF "refs/tags/<tag_name>", GITHUB_SHA "Last commit in the tagged release"
     assert r.step("j", "s")["outputs"] == {"t": f"v2.0.0|published|refs/tags/v2.0.0|{sha}"}
     ev = repo.event({"action": "created", "release": release}, "created.json")
     r = repo.run("release", "--eventpath", str(ev))
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.workflows == []
 
 
@@ -218,7 +218,7 @@ def test_workflow_run_completed(repo: Repo) -> None:
         "--eventpath",
         str(repo.event({"action": "completed", "workflow_run": run})),
     )
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.step("j", "s")["outputs"] == {"n": "Build"}
     other = {**run, "name": "Lint"}
     r = repo.run(
@@ -226,5 +226,5 @@ def test_workflow_run_completed(repo: Repo) -> None:
         "--eventpath",
         str(repo.event({"action": "completed", "workflow_run": other}, "other.json")),
     )
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.workflows == []

@@ -6,7 +6,7 @@ resolved fails before its steps run (runner "Set up job": "Unable to resolve act
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def test_one_of_two_workflows_fails(repo: Repo) -> None:
@@ -36,7 +36,7 @@ def test_one_of_two_workflows_fails(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     assert r.report["conclusion"] == "failure"
     assert r.workflow("good.yml")["conclusion"] == "success"
     assert r.workflow("bad.yml")["conclusion"] == "failure"
@@ -67,7 +67,7 @@ def test_job_failing_at_set_up_runs_no_step(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run("push", "--offline")
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     assert r.job("setup_fails")["conclusion"] == "failure"
     # actions are resolved in "Set up job": the first step never ran
     assert not marker.exists()

@@ -8,7 +8,7 @@ of labels; "Choosing runners in a group": group + labels), `jobs.<job_id>.enviro
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def test_matrix_job_name_with_expression_and_needs_waits_for_all(repo: Repo) -> None:
@@ -44,7 +44,7 @@ def test_matrix_job_name_with_expression_and_needs_waits_for_all(repo: Repo) -> 
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     # a name with an expression is used as is: no "(alpha)" suffix
     names = sorted(j["name"] for j in r.jobs() if j["id"] == "build")
     assert names == ["build-alpha", "build-beta", "build-gamma"]
@@ -86,7 +86,7 @@ def test_timeout_and_continue_on_error_from_expressions_and_runs_on_forms(repo: 
     )
     repo.commit()
     r = repo.run("push", "--var", "MINUTES=5")
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.job("t")["conclusion"] == "success"
     assert r.job("g")["conclusion"] == "success"
     assert r.job("m", version=1)["conclusion"] == "success"
@@ -112,7 +112,7 @@ def test_environment_url_from_step_output(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.job("deploy")["environment"] == {
         "name": "production-push",
         "url": "https://example.com/app",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 LEAF = """
 on:
@@ -82,7 +82,7 @@ def test_nested_two_levels_inherit_boolean_expression_and_needs_outputs(repo: Re
     )
     repo.commit()
     r = repo.run("push", "--secret", "DEEP=abcdefg")
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     outer = r.job("outer", "caller.yml")
     assert outer["conclusion"] == "success"
     assert outer["outputs"] == {"said": "deep"}
@@ -119,9 +119,9 @@ def test_missing_required_input_fails(repo: Repo) -> None:
     repo.commit()
     r = repo.run()
     # GitHub rejects the run: "Input flag is required, but not provided while calling."
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     assert r.workflow("caller.yml")["conclusion"] == "failure"
-    assert "flag" in r.text and "required" in r.text
+    assert "flag" in r.output and "required" in r.output
 
 
 def test_matrix_caller_output_is_last_one_that_sets_a_value(repo: Repo) -> None:
@@ -149,8 +149,8 @@ def test_matrix_caller_output_is_last_one_that_sets_a_value(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
-    assert len([j for j in r.jobs("caller.yml") if j["id"] == "call"]) == 2
+    assert r.code == 0, r.output
+    assert len([j for j in r.jobs(wf="caller.yml") if j["id"] == "call"]) == 2
     # only one combination "actually sets a value": whatever the finishing order, it wins
     assert r.step("after", "s", "caller.yml")["outputs"] == {"got": "first"}
 
@@ -191,5 +191,5 @@ def test_workflow_call_output_from_matrix_job(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.job("call", "caller.yml")["outputs"] == {"all": "v1-v2"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def _called(repo: Repo) -> None:
@@ -87,7 +87,7 @@ def test_reusable_outputs_inputs_and_secrets(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run("push", "--secret", "token=abcdef", "--secret", "OTHER_SECRET=zz")
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     # the called workflow is not triggered on its own by push
     wf = r.workflow("caller.yml")
     assert wf["name"] == "Call a reusable workflow and use its outputs"
@@ -128,8 +128,8 @@ def test_reusable_secrets_inherit_and_matrix_caller(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run("push", "--secret", "OTHER_SECRET=zz", "--secret", "personal_access_token=1234")
-    assert r.code == 0, r.text
-    calls = [j for j in r.jobs("caller.yml") if j["id"] == "call"]
+    assert r.code == 0, r.output
+    calls = [j for j in r.jobs(wf="caller.yml") if j["id"] == "call"]
     assert len(calls) == 2
     for call, cfg in zip(calls, ["a", "b"], strict=True):
         inner = {s["id"]: s for s in call["jobs"][0]["steps"]}
@@ -170,6 +170,6 @@ def test_reusable_failure_propagates(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     assert r.job("call", "caller.yml")["conclusion"] == "failure"
     assert r.step("after", "s", "caller.yml")["outputs"] == {"r": "failure"}

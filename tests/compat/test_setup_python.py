@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def test_setup_python_matrix(repo: Repo) -> None:
@@ -44,7 +44,7 @@ def test_setup_python_matrix(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     for want in ("3.11", "3.12", "3.13"):
         sp = r.step("build", "sp", **{"python-version": want})
         assert sp["name"] == f"Set up Python {want}"
@@ -83,6 +83,6 @@ def test_setup_python_version_file_and_missing(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.step("j", "sp")["outputs"]["python-version"].startswith("3.12.")
     assert r.step("j", "missing")["outcome"] == "failure"

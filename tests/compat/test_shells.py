@@ -4,7 +4,7 @@ sh `sh -e {0}`; python `python {0}`; custom `command [options] {0}`."""
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def test_shell_semantics(repo: Repo) -> None:
@@ -65,7 +65,7 @@ def test_shell_semantics(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     out = {s["id"]: s for s in r.job("j")["steps"]}
     d = out["default_no_pipefail"]
     assert d["conclusion"] == "success"
@@ -113,7 +113,7 @@ def test_defaults_run_shell_and_working_directory(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.step("j", "pf")["outcome"] == "failure"  # workflow default bash -> pipefail
     assert r.step("j", "wd")["outputs"] == {"wd": "sub"}
     assert r.step("j", "wd2")["outputs"] == {"wd": "dir"}

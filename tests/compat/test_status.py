@@ -8,7 +8,7 @@ and "needs context" (result: success, failure, cancelled, or skipped)."""
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def test_failure_success_always_cancelled_in_steps(repo: Repo) -> None:
@@ -49,7 +49,7 @@ def test_failure_success_always_cancelled_in_steps(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     assert r.report["conclusion"] == "failure"
     steps = {s["id"]: s["conclusion"] for s in r.job("j")["steps"]}
     assert steps == {
@@ -97,7 +97,7 @@ def test_step_continue_on_error_outcome_vs_conclusion(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     flaky = r.step("j", "flaky")
     assert (flaky["outcome"], flaky["conclusion"]) == ("failure", "success")
     assert r.step("j", "after")["outputs"] == {"o": "failure", "c": "success", "s": "success"}
@@ -150,7 +150,7 @@ def test_job_needs_failure_skips_dependants_and_status_functions(repo: Repo) -> 
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     assert r.job("a")["conclusion"] == "failure"
     assert r.job("b")["conclusion"] == "skipped"
     assert r.job("c")["conclusion"] == "success"  # grandparent a failed
@@ -181,7 +181,7 @@ def test_job_continue_on_error_workflow_succeeds(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.workflow()["conclusion"] == "success"
     assert r.report["conclusion"] == "success"
     assert r.job("after")["conclusion"] == "success"
@@ -209,7 +209,7 @@ def test_job_if_false_is_skipped_and_success_overall(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 0, r.text
+    assert r.code == 0, r.output
     assert r.job("never")["conclusion"] == "skipped"
     assert r.job("dep")["conclusion"] == "skipped"
     assert r.workflow()["conclusion"] == "success"

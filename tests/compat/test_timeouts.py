@@ -4,7 +4,7 @@ maximum number of minutes to let a job run before GitHub automatically cancels i
 
 from __future__ import annotations
 
-from tests.compat.conftest import Repo
+from tests.harness import Repo
 
 
 def test_step_timeout_fails_step_and_job(repo: Repo) -> None:
@@ -38,7 +38,7 @@ def test_step_timeout_fails_step_and_job(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     slow = r.step("j", "slow")
     assert slow["conclusion"] == "failure"
     assert r.step("j", "after")["conclusion"] == "skipped"
@@ -76,7 +76,7 @@ def test_job_timeout_cancels_job(repo: Repo) -> None:
     )
     repo.commit()
     r = repo.run()
-    assert r.code == 1, r.text
+    assert r.code == 1, r.output
     assert r.job("j")["conclusion"] == "cancelled"
     assert r.step("j", "slow")["conclusion"] == "cancelled"
     assert r.step("dep", "s")["outputs"] == {"r": "cancelled"}

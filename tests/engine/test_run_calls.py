@@ -7,7 +7,7 @@ follows the called workflow's jobs, `needs.<caller>.outputs` in later jobs).
 
 from __future__ import annotations
 
-from tests.engine.conftest import Repo
+from tests.harness import Repo
 
 CALLED = """
 on:
@@ -69,7 +69,7 @@ def test_call_with_inputs_secrets_outputs(repo: Repo) -> None:
         """
     )
     r = repo.run("-W", ".github/workflows/ci.yml", "--secret", "MY_TOKEN=tok-value-12345")
-    assert r.code == 0, r.stdout + r.stderr
+    assert r.code == 0, r.out + r.err
     call = r.job("call")
     assert call["conclusion"] == "success"
     assert call["outputs"] == {"greeting": "hello world x3 loud=false"}
@@ -106,7 +106,7 @@ def test_call_with_secrets_inherit(repo: Repo) -> None:
         """
     )
     r = repo.run("-W", ".github/workflows/ci.yml", "--secret", "DEPLOY_KEY=k-999-secret")
-    assert r.code == 0, r.stdout
+    assert r.code == 0, r.out
     assert r.job("inherit")["jobs"][0]["steps"][0]["outputs"] == {"has": "true"}
     # without `secrets:` the called workflow sees no secrets
     assert r.job("explicit_none")["jobs"][0]["steps"][0]["outputs"] == {"has": "false"}
@@ -207,7 +207,7 @@ def test_call_with_matrix_strategy(repo: Repo) -> None:
         """
     )
     r = repo.run("-W", ".github/workflows/ci.yml")
-    assert r.code == 0, r.stdout
+    assert r.code == 0, r.out
     calls = r.jobs("call")
     assert [c["matrix"] for c in calls] == [{"v": "a"}, {"v": "b"}]
     assert [c["jobs"][0]["steps"][0]["outputs"]["v"] for c in calls] == ["a", "b"]

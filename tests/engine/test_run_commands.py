@@ -8,7 +8,7 @@ command fails the step: "Unable to process command ... successfully").
 
 from __future__ import annotations
 
-from tests.engine.conftest import RunWorkflow
+from tests.harness import RunWorkflow
 
 
 def test_add_mask_hides_value_everywhere(run_wf: RunWorkflow) -> None:
@@ -31,7 +31,7 @@ def test_add_mask_hides_value_everywhere(run_wf: RunWorkflow) -> None:
     )
     assert r.code == 0
     assert "p4ss-42-word" not in r.all_text()
-    assert "the value is ***" in r.stdout
+    assert "the value is ***" in r.out
     assert "later ***" in r.logs
 
 
@@ -52,9 +52,9 @@ def test_group_and_endgroup(run_wf: RunWorkflow) -> None:
         """
     )
     assert r.code == 0
-    assert "My Group Title" in r.stdout
-    assert "::group::" not in r.stdout
-    assert "outside-group" in r.stdout
+    assert "My Group Title" in r.out
+    assert "::group::" not in r.out
+    assert "outside-group" in r.out
     # folded on screen, but every line reaches the log file
     assert "inside-group" in r.logs
 
@@ -74,7 +74,7 @@ def test_failed_step_unfolds_group(run_wf: RunWorkflow) -> None:
         """
     )
     assert r.code == 1
-    assert "context-of-failure" in r.stdout
+    assert "context-of-failure" in r.out
 
 
 def test_error_annotation(run_wf: RunWorkflow) -> None:
@@ -94,10 +94,10 @@ def test_error_annotation(run_wf: RunWorkflow) -> None:
     )
     # an error annotation alone does not fail the step
     assert r.code == 0
-    assert "Error: a.py:3: something broke" in r.stdout
-    assert "Warning: Careful: watch out" in r.stdout
-    assert "Notice: fyi" in r.stdout
-    assert "::error" not in r.stdout
+    assert "Error: a.py:3: something broke" in r.out
+    assert "Warning: Careful: watch out" in r.out
+    assert "Notice: fyi" in r.out
+    assert "::error" not in r.out
 
 
 def test_stop_commands(run_wf: RunWorkflow) -> None:
@@ -119,10 +119,10 @@ def test_stop_commands(run_wf: RunWorkflow) -> None:
         """
     )
     assert r.code == 0
-    assert "visible notmasked" in r.stdout
-    assert "::error::not-an-annotation" in r.stdout
-    assert "Error: not-an-annotation" not in r.stdout
-    assert "Error: real-annotation" in r.stdout
+    assert "visible notmasked" in r.out
+    assert "::error::not-an-annotation" in r.out
+    assert "Error: not-an-annotation" not in r.out
+    assert "Error: real-annotation" in r.out
 
 
 def test_set_env_command_fails_step(run_wf: RunWorkflow) -> None:
@@ -144,9 +144,9 @@ def test_set_env_command_fails_step(run_wf: RunWorkflow) -> None:
     )
     assert r.code == 1
     assert r.step("j", "s")["outcome"] == "failure"
-    assert "still-running" in r.stdout  # the process runs on; the step fails at the end
-    assert "Unable to process command '::set-env name=FOO::bar' successfully." in r.stdout
-    assert "The `set-env` command is disabled." in r.stdout
+    assert "still-running" in r.out  # the process runs on; the step fails at the end
+    assert "Unable to process command '::set-env name=FOO::bar' successfully." in r.out
+    assert "The `set-env` command is disabled." in r.out
     assert r.outputs("j", "t") == {"foo": "[]"}
 
 
@@ -162,7 +162,7 @@ def test_add_path_command_fails_step(run_wf: RunWorkflow) -> None:
         """
     )
     assert r.code == 1
-    assert "The `add-path` command is disabled." in r.stdout
+    assert "The `add-path` command is disabled." in r.out
 
 
 def test_set_output_command_still_works(run_wf: RunWorkflow) -> None:
@@ -179,4 +179,4 @@ def test_set_output_command_still_works(run_wf: RunWorkflow) -> None:
     )
     assert r.code == 0
     assert r.outputs("j", "s") == {"legacy": "value1"}
-    assert "The `set-output` command is deprecated" in r.stdout
+    assert "The `set-output` command is deprecated" in r.out

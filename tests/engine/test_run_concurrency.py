@@ -7,7 +7,7 @@ cancelled; with cancel-in-progress the running job is cancelled instead).
 
 from __future__ import annotations
 
-from tests.engine.conftest import Repo
+from tests.harness import Repo
 
 
 def test_same_group_runs_serially(repo: Repo) -> None:
@@ -31,7 +31,7 @@ def test_same_group_runs_serially(repo: Repo) -> None:
         """
     )
     r = repo.run()
-    assert r.code == 0, r.stdout
+    assert r.code == 0, r.out
     assert [j["conclusion"] for j in r.jobs("test")] == ["success", "success"]
     spans = sorted(
         (int((stamps / f"{n}.start").read_text()), int((stamps / f"{n}.end").read_text()))
@@ -91,9 +91,9 @@ def test_cancel_in_progress_cancels_running_job(repo: Repo) -> None:
     r = repo.run()
     assert r.job("first")["conclusion"] == "cancelled"
     assert r.job("third")["conclusion"] == "success"
-    assert "first-started" in r.stdout
-    assert "first-finished" not in r.stdout
-    assert "third-ran" in r.stdout
+    assert "first-started" in r.out
+    assert "first-finished" not in r.out
+    assert "third-ran" in r.out
     assert r.code == 1  # a cancelled job makes the run unsuccessful
 
 
@@ -140,7 +140,7 @@ def test_workflow_level_group_runs_workflows_one_after_another(repo: Repo) -> No
             name=f"{name}.yml",
         )
     r = repo.run()
-    assert r.code == 0, r.stdout
+    assert r.code == 0, r.out
     assert [w["conclusion"] for w in r.report["workflows"]] == ["success", "success"]
     spans = sorted(
         (int((stamps / f"{n}.start").read_text()), int((stamps / f"{n}.end").read_text()))

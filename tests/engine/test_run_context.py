@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.engine.conftest import Repo
+from tests.harness import Repo
 
 DUMP = """
 on: push
@@ -50,11 +50,11 @@ jobs:
 
 
 def test_default_env_and_contexts(repo: Repo) -> None:
-    repo.git("remote", "add", "origin", "https://github.com/acme/widgets.git")
+    repo.set_remote("https://github.com/acme/widgets.git")
     repo.workflow(DUMP)
     sha = repo.commit()
     r = repo.run()
-    assert r.code == 0, r.stdout
+    assert r.code == 0, r.out
     env = r.outputs("build-job", "env")
     assert env["CI"] == "true"
     assert env["GITHUB_ACTIONS"] == "true"
@@ -108,7 +108,7 @@ def test_event_path_is_json_payload(repo: Repo) -> None:
         """
     )
     r = repo.run()
-    assert r.code == 0, r.stdout
+    assert r.code == 0, r.out
     out = r.outputs("j", "s")
     assert out["ref"] == "refs/heads/main"
     assert "after" in out["keys"].split(",")
@@ -135,7 +135,7 @@ def test_run_id_and_number_increase(repo: Repo) -> None:
 
 
 def test_repository_from_ssh_remote(repo: Repo) -> None:
-    repo.git("remote", "add", "origin", "git@github.com:octo-org/octo-repo.git")
+    repo.set_remote("git@github.com:octo-org/octo-repo.git")
     repo.workflow(
         """
         on: push

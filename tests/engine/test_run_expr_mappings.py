@@ -6,7 +6,7 @@ a step's `env`, and a step's `with`, to be a single expression (e.g. `fromJSON(.
 
 from __future__ import annotations
 
-from tests.engine.conftest import RunWorkflow
+from tests.harness import RunWorkflow
 
 
 def test_env_and_with_from_one_expression(run_wf: RunWorkflow) -> None:
@@ -31,7 +31,7 @@ def test_env_and_with_from_one_expression(run_wf: RunWorkflow) -> None:
         "--var",
         'JOB_ENV_JSON={"A": "from-job", "N": 1}',
     )
-    assert r.code == 0, r.stdout
+    assert r.code == 0, r.out
     assert r.step("build", "s")["outputs"] == {"a": "from-job n=1 b=from-step"}
     assert r.step("build", "t")["outputs"] == {"ok": "yes"}
 
@@ -51,4 +51,4 @@ def test_env_expression_that_is_not_a_mapping_fails_the_step(run_wf: RunWorkflow
     )
     assert r.code == 1
     assert r.step("build", "s")["outcome"] == "failure"
-    assert "env must evaluate to a mapping" in r.stdout
+    assert "env must evaluate to a mapping" in r.out

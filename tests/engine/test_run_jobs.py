@@ -10,7 +10,7 @@ docs "Defining outputs for jobs" (outputs containing secrets are redacted and no
 
 from __future__ import annotations
 
-from tests.engine.conftest import RunWorkflow
+from tests.harness import RunWorkflow
 
 
 def test_failed_need_skips_dependants_unless_status_function(run_wf: RunWorkflow) -> None:
@@ -174,7 +174,7 @@ def test_job_continue_on_error(run_wf: RunWorkflow) -> None:
     )
     assert r.code == 0
     assert r.conclusion == "success"
-    assert r.workflow["conclusion"] == "success"
+    assert r.workflow()["conclusion"] == "success"
     # the job itself still failed (the UI shows it red) ...
     assert r.job("flaky")["conclusion"] == "failure"
     # ... but dependants run and see 'success' (actions/toolkit#581, actions/runner#1161)
@@ -226,7 +226,7 @@ def test_job_outputs_with_secret_are_dropped(run_wf: RunWorkflow) -> None:
     assert r.code == 0
     assert r.job("a")["outputs"] == {"fine": "ok"}
     assert r.outputs("b", "r") == {"leaked": "[]"}
-    assert "Skip output 'leaked' since it may contain secret" in r.stdout
+    assert "Skip output 'leaked' since it may contain secret" in r.out
     assert "hunter2-very-secret" not in r.all_text()
 
 

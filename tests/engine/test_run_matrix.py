@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 
-from tests.engine.conftest import Repo, RunWorkflow
+from tests.harness import Repo, RunWorkflow
 
 
 def test_include_exclude_expansion_and_names(run_wf: RunWorkflow) -> None:
@@ -104,8 +104,8 @@ def test_fail_fast_cancels_slow_sibling(run_wf: RunWorkflow) -> None:
     got = {j["matrix"]["kind"]: j["conclusion"] for j in r.jobs("test")}
     assert got == {"fast-fail": "failure", "slow": "cancelled"}
     # the sibling was running and got stopped, not left to finish
-    assert "slow-started" in r.stdout
-    assert "slow-finished" not in r.stdout
+    assert "slow-started" in r.out
+    assert "slow-finished" not in r.out
     assert r.conclusion == "failure"
 
 

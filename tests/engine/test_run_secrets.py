@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.conftest import Repo
+from tests.harness import Repo
 
 WF = """
 on: push
@@ -56,13 +56,13 @@ def test_secrets_from_all_sources_are_masked(repo: Repo, monkeypatch: pytest.Mon
         "--secret",
         "CHARLIE",
     )
-    assert r.code == 0, r.stdout
+    assert r.code == 0, r.out
     text = r.all_text()
     for value in ("alpha-secret-1", "bravo-secret-2", "charlie-secret-3"):
         assert value not in text
-    assert "alpha is ***" in r.stdout
+    assert "alpha is ***" in r.out
     assert "bravo is ***" in r.logs
-    assert "charlie is ***" in r.stdout
+    assert "charlie is ***" in r.out
     # the secret reached the process intact
     assert r.outputs("j", "s")["len"] == str(len("alpha-secret-1"))
     assert r.outputs("j", "s")["raw"] == "***"
@@ -79,7 +79,7 @@ def test_secret_from_missing_env_is_usage_error(
     repo.workflow(WF)
     r = repo.run("--secret", "NOT_SET_ANYWHERE")
     assert r.code == 2
-    assert "NOT_SET_ANYWHERE" in r.stderr
+    assert "NOT_SET_ANYWHERE" in r.err
 
 
 def test_multiline_secret_masked_line_by_line(repo: Repo) -> None:
@@ -134,4 +134,4 @@ def test_secrets_in_step_if_is_rejected(repo: Repo) -> None:
     )
     r = repo.run("--secret", "ALPHA=x")
     assert r.code == 2
-    assert "secrets" in r.stderr
+    assert "secrets" in r.err

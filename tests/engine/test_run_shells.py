@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 
-from tests.engine.conftest import Repo, RunWorkflow
+from tests.harness import Repo, RunWorkflow
 
 
 def test_default_shell_has_no_pipefail(run_wf: RunWorkflow) -> None:
@@ -41,7 +41,7 @@ def test_default_shell_has_no_pipefail(run_wf: RunWorkflow) -> None:
     assert r.step("a", "default")["outcome"] == "success"
     assert "e" in r.outputs("a", "default")["opts"]
     assert r.step("a", "explicit")["outcome"] == "failure"
-    assert "reached" not in r.stdout
+    assert "reached" not in r.out
 
 
 def test_default_shell_stops_on_first_error(run_wf: RunWorkflow) -> None:
@@ -58,7 +58,7 @@ def test_default_shell_stops_on_first_error(run_wf: RunWorkflow) -> None:
         """
     )
     assert r.code == 1
-    assert "after-false" not in r.stdout
+    assert "after-false" not in r.out
 
 
 def test_sh_python_and_custom_shells(run_wf: RunWorkflow) -> None:
@@ -88,10 +88,10 @@ def test_sh_python_and_custom_shells(run_wf: RunWorkflow) -> None:
                   echo "went-on=yes" >> "$GITHUB_OUTPUT"
         """
     )
-    assert r.code == 0, r.stdout
+    assert r.code == 0, r.out
     assert r.outputs("a", "sh") == {"kind": "sh"}
     assert r.outputs("a", "py") == {"ext": ".py"}
-    assert "+ echo traced-line" in r.stdout
+    assert "+ echo traced-line" in r.out
     # a custom template replaces the default -e: the script goes on after `false`
     assert r.outputs("a", "nofail") == {"went-on": "yes"}
 
@@ -110,7 +110,7 @@ def test_custom_perl_shell(run_wf: RunWorkflow) -> None:
         """
     )
     assert r.code == 0
-    assert "perl says 42" in r.stdout
+    assert "perl says 42" in r.out
 
 
 def test_python_shell_failure(run_wf: RunWorkflow) -> None:
@@ -126,7 +126,7 @@ def test_python_shell_failure(run_wf: RunWorkflow) -> None:
         """
     )
     assert r.code == 1
-    assert "exit code 4" in r.stdout
+    assert "exit code 4" in r.out
 
 
 def test_workspace_is_cwd_and_working_directory(repo: Repo) -> None:
@@ -155,7 +155,7 @@ def test_workspace_is_cwd_and_working_directory(repo: Repo) -> None:
         """
     )
     r = repo.run()
-    assert r.code == 0, r.stdout
+    assert r.code == 0, r.out
     ws = r.outputs("a", "ws")
     assert ws["pwd"] == ws["ws"]
     assert r.outputs("a", "wd")["pwd"] == ws["ws"] + "/sub/dir"
@@ -292,10 +292,10 @@ def test_github_path_prepends(run_wf: RunWorkflow) -> None:
                   echo "tmp=$RUNNER_TEMP" >> "$GITHUB_OUTPUT"
         """
     )
-    assert r.code == 0, r.stdout
+    assert r.code == 0, r.out
     out = r.outputs("j", "s")
     assert out["first"] == out["tmp"] + "/bin"
-    assert "my-tool-ran" in r.stdout
+    assert "my-tool-ran" in r.out
 
 
 def test_multiline_output_and_env(run_wf: RunWorkflow) -> None:
@@ -328,7 +328,7 @@ def test_multiline_output_and_env(run_wf: RunWorkflow) -> None:
                   echo "ok=yes" >> "$GITHUB_OUTPUT"
         """
     )
-    assert r.code == 0, r.stdout
+    assert r.code == 0, r.out
     assert r.outputs("j", "m") == {"text": "line one\nline two"}
     assert r.outputs("j", "use") == {"ok": "yes"}
 

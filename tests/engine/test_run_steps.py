@@ -8,7 +8,7 @@ with continue-on-error gets Outcome=Failed, Result=Succeeded).
 
 from __future__ import annotations
 
-from tests.engine.conftest import RunWorkflow
+from tests.harness import RunWorkflow
 
 STATUS_WF = """
 on: push
@@ -58,8 +58,8 @@ def test_failing_step_skips_later_steps_but_status_functions_run(run_wf: RunWork
         # an `if` without a status function gets an implicit `success() &&`
         "expr_only": "skipped",
     }
-    assert "should-not-run" not in r.stdout
-    assert "failure-ran" in r.stdout and "always-ran" in r.stdout
+    assert "should-not-run" not in r.out
+    assert "failure-ran" in r.out and "always-ran" in r.out
 
 
 def test_success_path_skips_failure_steps(run_wf: RunWorkflow) -> None:
@@ -221,7 +221,7 @@ def test_exit_status_success_is_zero(run_wf: RunWorkflow) -> None:
     )
     assert r.code == 0
     assert r.conclusion == "success"
-    assert r.workflow["conclusion"] == "success"
+    assert r.workflow()["conclusion"] == "success"
 
 
 def test_exit_status_failure_is_one(run_wf: RunWorkflow) -> None:

@@ -9,7 +9,7 @@ steps with always() still run. Fractional minutes here only keep the tests fast.
 
 from __future__ import annotations
 
-from tests.engine.conftest import RunWorkflow
+from tests.harness import RunWorkflow
 
 
 def test_step_timeout_fails_step_and_job(run_wf: RunWorkflow) -> None:
@@ -36,8 +36,8 @@ def test_step_timeout_fails_step_and_job(run_wf: RunWorkflow) -> None:
     assert r.code == 1
     slow = r.step("j", "slow")
     assert (slow["outcome"], slow["conclusion"]) == ("failure", "failure")
-    assert "finished" not in r.stdout
-    assert "has timed out" in r.stdout
+    assert "finished" not in r.out
+    assert "has timed out" in r.out
     assert r.step("j", "next")["conclusion"] == "skipped"
     assert r.step("j", "cleanup")["conclusion"] == "success"
     assert r.job("j")["conclusion"] == "failure"
@@ -116,12 +116,12 @@ def test_job_timeout_cancels_job_and_runs_always_steps(run_wf: RunWorkflow) -> N
     )
     assert r.code == 1
     assert r.job("j")["conclusion"] == "cancelled"
-    assert "finished" not in r.stdout
-    assert "exceeded the maximum execution time" in r.stdout
+    assert "finished" not in r.out
+    assert "exceeded the maximum execution time" in r.out
     assert r.step("j", "slow")["outcome"] == "cancelled"
     assert r.step("j", "next")["conclusion"] == "skipped"
     assert r.step("j", "cleanup")["conclusion"] == "success"
     assert r.step("j", "on_cancel")["conclusion"] == "success"
-    assert "cleanup-ran" in r.stdout
+    assert "cleanup-ran" in r.out
     assert r.job("dependant")["conclusion"] == "skipped"
     assert r.conclusion in ("cancelled", "failure")

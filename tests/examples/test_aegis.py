@@ -7,14 +7,12 @@ TypeScript and Rust tests, a build with artifacts — unchanged.
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conveyor.cli.main import main
+from tests.harness import RepoFactory
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "aegis-monorepo"
 PYTHONS = [Path.home() / ".pyenv" / "versions" / v for v in ("3.11.7", "3.12.1", "3.13.0")]
@@ -28,29 +26,19 @@ def _missing() -> str | None:
 
 
 @pytest.mark.slow
-def test_aegis_monorepo_ci_passes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_aegis_monorepo_ci_passes(make_repo: RepoFactory) -> None:
     reason = _missing()
     if reason:
         pytest.skip(reason)
-    repo = tmp_path / "aegis"
+    repo = make_repo("aegis")
     shutil.copytree(
         EXAMPLE,
-        repo,
+        repo.root,
         ignore=shutil.ignore_patterns(".conveyor", "node_modules", "target", "__pycache__"),
+        dirs_exist_ok=True,
     )
-    for args in (
-        ["init", "-q", "-b", "main"],
-        ["add", "-A"],
-        ["-c", "user.name=ci", "-c", "user.email=ci@example.com", "commit", "-qm", "x"],
-    ):
-        subprocess.run(["git", *args], cwd=repo, check=True)
-    monkeypatch.setenv("CONVEYOR_CACHE_DIR", str(tmp_path / "cache"))
-    report_path = tmp_path / "report.json"
-    code = main(["run", "-C", str(repo), "--report", str(report_path), "--no-color"])
-    out = capsys.readouterr().out
-    report = json.loads(report_path.read_text())
+    r = repo.run()
+    code, out, report = r.code, r.out, r.report
     assert code == 0, out[-4000:]
     assert report["conclusion"] == "success"
     jobs = report["workflows"][0]["jobs"]
@@ -64,6 +52,6 @@ def test_aegis_monorepo_ci_passes(
     # each matrix job really set up its own interpreter
     for job in by_id["test-python"]:
         wanted = str(job["matrix"]["python-version"])  # type: ignore[index]
-        versions = [s["outputs"].get("python-version", "") for s in job["steps"]]  # type: ignore[union-attr,attr-defined]
+        versions = [s["outputs"].get("python-version", "") for s in job["steps"]]  # type: ignore[attr-defined]
         assert any(str(v).startswith(wanted + ".") for v in versions), versions
     assert by_id["build"][0]["outputs"]
