@@ -463,3 +463,89 @@ class Repo:
 
 
 RepoFactory = Callable[..., Repo]
+
+
+@dataclass
+class EngineRun:
+    """A run made in-process through the engine's own entry points (as the server will):
+    its report, the store it was recorded in, and every event a collecting sink saw."""
+
+    report: Any
+    store: Any
+    run_id: int
+    run_dir: Path
+    events: list[Any]
+
+    def lines(self, job: str | None = None) -> list[str]:
+        """The masked log lines (of the job whose id is ``job``, or all)."""
+        from conveyor.engine.events import LogLine
+
+        return [
+            e.text
+            for e in self.events
+            if isinstance(e, LogLine) and (job is None or (e.job and e.job.job_id == job))
+        ]
+
+    def of(self, kind: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+def engine_run(
+    root: Path,
+    workflow: str,
+    *,
+    secrets: Mapping[str, str] | None = None,
+    executor: str | None = None,
+    sinks: list[Any] | None = None,
+) -> EngineRun:
+    """Write ``workflow`` to ``root`` (a plain folder is enough), then plan and run it with
+    ``start_run``/``run_to_end``, its events going to the store and to a collecting sink
+    (plus ``sinks``); ``executor`` names a registered executor for every job."""
+    from conveyor.engine.context import repo_info
+    from conveyor.engine.events import EventBus
+    from conveyor.engine.masking import Masker
+    from conveyor.engine.recording import StoreSink
+    from conveyor.engine.runenv import RunEnv
+    from conveyor.engine.start import run_to_end, start_run
+    from conveyor.workflow.event import load_event
+    from conveyor.workflow.loader import load_workflow
+    from conveyor.workflow.plan import plan
+
+    path = root / ".github" / "workflows" / "ci.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(workflow), encoding="utf-8")
+    event = load_event("push", root, None)
+    the_plan = plan([load_workflow(path, root)], event, root)
+    repo = repo_info(root)
+    started = start_run(root / ".conveyor", repo, event)
+    masker = Masker()
+    for value in (secrets or {}).values():
+        masker.add(value)
+    events: list[Any] = []
+
+    class Collect:
+        def handle(self, event: Any) -> None:
+            events.append(event)
+
+        def close(self) -> None:
+            pass
+
+    store_sink = StoreSink(started.store, started.run_id, started.run_dir)
+    run = RunEnv(
+        repo=repo,
+        event=event,
+        event_path=started.event_path,
+        run_id=started.run_id,
+        run_number=started.run_id,
+        run_dir=started.run_dir,
+        cache_dir=root / ".conveyor" / "cache",
+        tool_cache=root / ".conveyor" / "tools",
+        actions_dir=root / ".conveyor" / "actions",
+        bus=EventBus([store_sink, Collect(), *(sinks or [])]),
+        masker=masker,
+        secrets=dict(secrets or {}),
+        base_env=dict(os.environ),
+        executor=executor,
+    )
+    report = run_to_end(the_plan, run)
+    return EngineRun(report, started.store, started.run_id, started.run_dir, events)

@@ -3,17 +3,14 @@ event of a run in order, log lines already masked, and the store written as it g
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conveyor.engine.context import repo_info
 from conveyor.engine.events import (
     Annotation,
     Event,
-    EventBus,
     GroupStarted,
     JobFinished,
     JobStarted,
@@ -24,14 +21,9 @@ from conveyor.engine.events import (
     StepStarted,
     Summary,
 )
-from conveyor.engine.masking import Masker
-from conveyor.engine.recording import StoreSink
 from conveyor.engine.request import JobRequest
-from conveyor.engine.runenv import RunEnv
-from conveyor.engine.start import run_to_end, start_run
-from conveyor.workflow.event import load_event
 from conveyor.workflow.loader import load_workflow
-from conveyor.workflow.plan import plan
+from tests.harness import engine_run
 
 WORKFLOW = """\
 on: push
@@ -77,32 +69,8 @@ class Broken:
 
 
 def _run(root: Path, sinks: list[Any], secrets: dict[str, str]) -> tuple[Any, Any]:
-    (root / ".github" / "workflows").mkdir(parents=True)
-    (root / ".github" / "workflows" / "ci.yml").write_text(WORKFLOW)
-    wf = load_workflow(root / ".github" / "workflows" / "ci.yml", root)
-    event = load_event("push", root, None)
-    the_plan = plan([wf], event, root)
-    started = start_run(root / ".conveyor", repo_info(root), event)
-    masker = Masker()
-    for value in secrets.values():
-        masker.add(value)
-    store_sink = StoreSink(started.store, started.run_id, started.run_dir)
-    run = RunEnv(
-        repo=repo_info(root),
-        event=event,
-        event_path=started.event_path,
-        run_id=started.run_id,
-        run_number=started.run_id,
-        run_dir=started.run_dir,
-        cache_dir=root / ".conveyor" / "cache",
-        tool_cache=root / ".conveyor" / "tools",
-        actions_dir=root / ".conveyor" / "actions",
-        bus=EventBus([store_sink, *sinks]),
-        masker=masker,
-        secrets=secrets,
-        base_env=dict(os.environ),
-    )
-    return run_to_end(the_plan, run), started
+    done = engine_run(root, WORKFLOW, secrets=secrets, sinks=sinks)
+    return done.report, done
 
 
 def test_a_sink_sees_the_run_in_order_and_masked(tmp_path: Path) -> None:

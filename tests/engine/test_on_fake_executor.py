@@ -1,0 +1,204 @@
+"""The scheduler and the job runner on the in-memory fake executor: no process, no
+sleep, no race. A step blocked on ``block`` waits for its cancel token (or its
+timeout), so fail-fast, cancellation and timeouts are decided by the engine alone;
+and the fake's job paths differ from the engine's, so a step that touched the host
+directly instead of through the executor would show.
+
+``run:`` scripts are lines of the fake's commands (``echo``, ``write``, ``exit``,
+``block``...), with ``$NAME`` taken from the step's environment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from conveyor.executors import EXECUTORS
+from conveyor.executors.base import CancelToken, ExecutorRequest, ExitInfo, JobPaths
+from tests.executors.fake import FakeExecutor
+from tests.harness import EngineRun, engine_run
+
+_VAR = re.compile(r"\$\{?(\w+)\}?")
+MADE: list[ScriptedFake] = []
+
+
+class ScriptedFake(FakeExecutor):
+    """The fake, with `bash` on its PATH running a step's script as fake commands."""
+
+    def prepare(self) -> JobPaths:
+        paths = super().prepare()
+        self.files[Path("/usr/bin/bash")] = (b"", 0o755)
+        return paths
+
+    def run(
+        self,
+        argv: list[str],
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        on_line: Callable[[str], None],
+        timeout: float | None,
+        cancel: CancelToken,
+    ) -> ExitInfo:
+        if argv and argv[0].endswith("bash"):
+            data, _ = self.files[Path(argv[-1])]
+            lines = [ln.strip() for ln in data.decode().splitlines() if ln.strip()]
+            argv = ["fake", *(_VAR.sub(lambda m: env.get(m.group(1), ""), ln) for ln in lines)]
+        return super().run(argv, cwd=cwd, env=env, on_line=on_line, timeout=timeout, cancel=cancel)
+
+
+def create(request: ExecutorRequest) -> ScriptedFake:
+    fake = ScriptedFake(request)
+    MADE.append(fake)
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setitem(EXECUTORS, "scripted", __name__)
+    MADE.clear()
+    yield
+
+
+def _run(tmp_path: Path, workflow: str, **options: object) -> EngineRun:
+    return engine_run(tmp_path, workflow, executor="scripted", **options)  # type: ignore[arg-type]
+
+
+def _jobs(done: EngineRun) -> dict[str, str]:
+    return {j.name: j.conclusion for w in done.report.workflows for j in w.jobs}
+
+
+def test_steps_see_the_job_view_and_leave_nothing_behind(tmp_path: Path) -> None:
+    done = _run(
+        tmp_path,
+        """
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo ${{ github.workspace }} $RUNNER_TEMP
+        """,
+    )
+    assert _jobs(done) == {"build": "success"}
+    (fake,) = MADE
+    assert f"/__w/job/{tmp_path.name} /__w/job/_temp" in done.lines("build")
+    # the script was written 0600 through the executor, run, and removed
+    writes = [args for name, args in fake.calls if name == "write_file"]
+    scripts = [a for a in writes if str(a[0]).endswith(".sh")]
+    assert [(a[2]) for a in scripts] == [0o600]
+    assert ("remove_file", (scripts[0][0],)) in fake.calls
+    assert fake.calls[-1] == ("teardown", ())
+
+
+def test_outputs_and_env_files_go_through_the_executor(tmp_path: Path) -> None:
+    done = _run(
+        tmp_path,
+        """
+        on: push
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            outputs:
+              x: ${{ steps.s.outputs.x }}
+            steps:
+              - id: s
+                run: |
+                  write $GITHUB_OUTPUT x=forty-two
+                  write $GITHUB_ENV LATER=from-env
+              - run: echo $LATER
+          b:
+            needs: a
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo got ${{ needs.a.outputs.x }}
+        """,
+    )
+    assert _jobs(done) == {"a": "success", "b": "success"}
+    assert "from-env" in done.lines("a")
+    assert "got forty-two" in done.lines("b")
+
+
+def test_fail_fast_cancels_a_blocked_sibling(tmp_path: Path) -> None:
+    done = _run(
+        tmp_path,
+        """
+        on: push
+        jobs:
+          m:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                what: [block, "exit 1"]
+            steps:
+              - run: ${{ matrix.what }}
+        """,
+    )
+    assert _jobs(done) == {"m (block)": "cancelled", "m (exit 1)": "failure"}
+    assert done.report.conclusion == "failure"
+
+
+def test_without_fail_fast_the_sibling_is_not_cancelled(tmp_path: Path) -> None:
+    done = _run(
+        tmp_path,
+        """
+        on: push
+        jobs:
+          m:
+            runs-on: ubuntu-latest
+            timeout-minutes: 0.02
+            strategy:
+              fail-fast: false
+              matrix:
+                what: [block, "exit 1"]
+            steps:
+              - run: ${{ matrix.what }}
+        """,
+    )
+    # the blocked one runs until its own job timeout, which cancels it
+    assert _jobs(done) == {"m (block)": "cancelled", "m (exit 1)": "failure"}
+    blocked = [line for line in done.lines("m") if "maximum execution time" in line]
+    assert len(blocked) == 1
+
+
+def test_a_step_timeout_fails_the_step_and_always_steps_run(tmp_path: Path) -> None:
+    done = _run(
+        tmp_path,
+        """
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            steps:
+              - run: block
+                timeout-minutes: 0.01
+              - run: echo never
+              - if: always()
+                run: echo cleanup
+        """,
+    )
+    (job,) = done.report.workflows[0].jobs
+    assert [s.outcome for s in job.steps] == ["failure", "skipped", "success"]
+    assert "Error: The action has timed out after 0.01 minutes." in done.lines("t")
+    assert "cleanup" in done.lines("t") and "never" not in done.lines("t")
+
+
+def test_a_job_container_needs_a_container_executor(tmp_path: Path) -> None:
+    done = engine_run(
+        tmp_path,
+        """
+        on: push
+        jobs:
+          c:
+            runs-on: ubuntu-latest
+            container: debian:bookworm
+            steps:
+              - run: echo hi
+        """,
+    )
+    (job,) = done.report.workflows[0].jobs
+    assert job.conclusion == "failure"
+    assert "jobs.c.container is not supported yet" in (job.error or "")
