@@ -20,6 +20,8 @@ from conveyor.engine.events import (
     LogLine,
     StepFinished,
     StepStarted,
+    job_result_text,
+    step_result_text,
 )
 
 if TYPE_CHECKING:
@@ -132,7 +134,7 @@ class ConsoleSink:
             self._view(event.job)  # colours follow the order jobs start in
         elif isinstance(event, JobFinished):
             rep = event.report
-            text = f"Job {rep.conclusion} in {rep.duration:.2f}s"
+            text = job_result_text(rep)
             console.write(self._view(event.job).prefix + self._styled(text, rep.conclusion))
 
     def _step_finished(self, event: StepFinished) -> None:
@@ -146,10 +148,7 @@ class ConsoleSink:
                 self.console.write(view.prefix + "  " + text)
         view.hidden.clear()
         view.depth = 0
-        note = " (continue-on-error)" if rep.outcome != rep.conclusion else ""
-        mark = "✅" if rep.outcome == "success" else "❌"
-        text = f"{mark} {rep.name} [{rep.duration:.3f}s] {rep.outcome}{note}"
-        self.console.write(view.prefix + self._styled(text, rep.outcome))
+        self.console.write(view.prefix + self._styled(step_result_text(rep), rep.outcome))
 
     def _styled(self, text: str, style: str) -> str:
         colour = STYLE_COLOUR.get(style)

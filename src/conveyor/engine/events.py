@@ -146,6 +146,17 @@ Event = (
 )
 
 
+def step_result_text(report: StepReport) -> str:
+    """The line that ends a step in a log or on a terminal (without colour)."""
+    note = " (continue-on-error)" if report.outcome != report.conclusion else ""
+    mark = "✅" if report.outcome == "success" else "❌"
+    return f"{mark} {report.name} [{report.duration:.3f}s] {report.outcome}{note}"
+
+
+def job_result_text(report: JobReport) -> str:
+    return f"Job {report.conclusion} in {report.duration:.2f}s"
+
+
 class RunSink(Protocol):
     """Receives every event of a run, in order, one at a time."""
 

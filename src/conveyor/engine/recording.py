@@ -19,6 +19,8 @@ from conveyor.engine.events import (
     StepFinished,
     StepStarted,
     Summary,
+    job_result_text,
+    step_result_text,
 )
 
 if TYPE_CHECKING:
@@ -65,7 +67,7 @@ class StoreSink:
             self._rows[job.key] = row
         elif isinstance(event, JobFinished):
             rep = event.report
-            self._log(event.job.key, f"Job {rep.conclusion} in {rep.duration:.2f}s")
+            self._log(event.job.key, job_result_text(rep))
             log = self._logs.pop(event.job.key, None)
             if log is not None:
                 log.close()
@@ -95,9 +97,7 @@ class StoreSink:
         key = event.job.key
         log = self._logs.get(key)
         if rep.outcome != "skipped":
-            note = " (continue-on-error)" if rep.outcome != rep.conclusion else ""
-            mark = "✅" if rep.outcome == "success" else "❌"
-            self._log(key, f"{mark} {rep.name} [{rep.duration:.3f}s] {rep.outcome}{note}")
+            self._log(key, step_result_text(rep))
         if log is not None:
             log.flush()
         row = self._rows.get(key)
