@@ -97,7 +97,6 @@ DIALECTS = {
         pid_gone=host_pid_gone,
         gaps={
             "setsid": "issue 10: orphan sweep",
-            "capture-background": "capture waits for EOF on pipes a background child holds",
         },
     ),
     "fake": Dialect(shell=False, real_processes=False),

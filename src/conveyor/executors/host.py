@@ -12,6 +12,7 @@ import signal
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import IO
 
 from conveyor.executors.base import CancelToken, Captured, ExecutorRequest, ExitInfo, JobPaths
 from conveyor.executors.watchdog import WATCHDOG
@@ -175,16 +176,59 @@ def capture_process(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
         )
     except OSError as e:  # like a shell: a missing program is exit 127 with a message
         return Captured(ExitInfo(code=127), "", f"{argv[0]}: {e.strerror}")
     with _stopping(proc, timeout, cancel, groups) as why:
-        out, err = proc.communicate(stdin)
+        if proc.stdin is not None:
+            _feed(proc.stdin, (stdin or "").encode("utf-8"))
+        assert proc.stdout is not None and proc.stderr is not None
+        try:
+            out, err = _drain(proc, proc.stdout.fileno(), proc.stderr.fileno())
+        finally:
+            proc.stdout.close()
+            proc.stderr.close()
     exit = ExitInfo(code=proc.returncode, timed_out="timeout" in why, cancelled="cancel" in why)
-    return Captured(exit, out, err)
+    # text-mode pipes would turn \r\n into \n; keep the bytes as written
+    return Captured(exit, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    """Write stdin on a thread: a process that reads little must not block us."""
+    import threading
+
+    def write() -> None:
+        with contextlib.suppress(OSError):
+            pipe.write(data)
+        with contextlib.suppress(OSError):
+            pipe.close()
+
+    threading.Thread(target=write, daemon=True).start()
+
+
+def _drain(proc: subprocess.Popen[bytes], *fds: int) -> tuple[bytes, bytes]:
+    """Both outputs until EOF, or until the process has exited and they are drained (a
+    background child may hold the pipes open for ever)."""
+    poller = select.poll()
+    chunks: dict[int, list[bytes]] = {fd: [] for fd in fds}
+    open_fds = set(fds)
+    for fd in fds:
+        poller.register(fd, select.POLLIN | select.POLLHUP)
+    while open_fds:
+        ready = poller.poll(100)
+        if not ready:
+            if proc.poll() is not None:
+                break
+            continue
+        for fd, _ in ready:
+            chunk = os.read(fd, 65536)
+            if chunk:
+                chunks[fd].append(chunk)
+            else:
+                poller.unregister(fd)
+                open_fds.discard(fd)
+    proc.wait()
+    return b"".join(chunks[fds[0]]), b"".join(chunks[fds[1]])
 
 
 @contextlib.contextmanager
