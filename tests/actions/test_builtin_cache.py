@@ -131,6 +131,29 @@ def test_key_validation(make_call: MakeCall) -> None:
         cache.main(make_call("actions/cache@v4", {"key": "a", "path": "x", "restore-keys": keys}))
 
 
+def test_parse_uses_self_reference() -> None:
+    ref = parse_uses(" $/.github/actions/x ")
+    assert (ref.kind, ref.path, ref.raw, ref.owner, ref.ref) == (
+        "self",
+        ".github/actions/x",
+        "$/.github/actions/x",
+        "",
+        "",
+    )
+    # leading and doubled slashes, "." and ".." that stay inside are normalised
+    assert parse_uses("$//a/./b/../c/").path == "a/c"
+    assert parse_uses("./a").kind == "local" and parse_uses("o/r/p@v1").kind == "remote"
+    for bad, fragment in [
+        ("$/x@v1", "takes no '@v1'; write '$/x'"),
+        ("$/", "needs a path"),
+        ("$/..", "must stay inside the repository"),
+        ("$/../x", "must stay inside the repository"),
+    ]:
+        with pytest.raises(ValueError, match="is not a valid action reference") as info:
+            parse_uses(bad)
+        assert fragment in str(info.value) and f"'{bad}'" in str(info.value)
+
+
 def test_registry_is_lazy_and_complete() -> None:
     assert lookup(parse_uses("actions/cache/restore@v4")) is cache_restore
     assert lookup(parse_uses("Actions/Checkout@main")).__name__.endswith(".checkout")  # type: ignore[union-attr]

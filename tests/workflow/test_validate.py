@@ -292,6 +292,66 @@ def test_bad_action_reference():
     assert 'invalid action reference "actions/checkout"' in err.message
 
 
+def test_strategy_as_one_expression():
+    head = "on: push\njobs:\n  a:\n    runs-on: x\n    needs: s\n"
+    steps = "    steps: [{run: x}]\n  s:\n    runs-on: x\n    steps: [{run: x}]\n"
+    ok = head + "    strategy: ${{ fromJSON(needs.s.outputs.strategy) }}\n" + steps
+    assert errors(ok) == []
+    err = only(head + "    strategy: fast\n" + steps)
+    at(err, 6, 15)
+    assert "a mapping or an expression" in err.message
+
+
+@needs_parser
+def test_strategy_expression_has_the_contexts_of_strategy():
+    head = "on: push\njobs:\n  a:\n    runs-on: x\n"
+    err = only(head + "    strategy: ${{ fromJSON(secrets.s) }}\n    steps: [{run: x}]\n")
+    assert "Unrecognized named-value: 'secrets'" in err.message
+
+
+def test_self_references_are_valid():
+    text = (
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n"
+        "      - uses: $/.github/actions/x\n      - uses: $/./tools/../act\n"
+        "  b:\n    uses: $/.github/workflows/r.yaml\n"
+    )
+    assert errors(text) == []
+
+
+@pytest.mark.parametrize(
+    ("uses", "fragment"),
+    [
+        ("$/x@v1", "takes no '@v1'; write '$/x'"),
+        ("$/", "needs a path inside the repository"),
+        ("$//", "needs a path inside the repository"),
+        ("$/../x", "must stay inside the repository"),
+        ("$/a/../../x", "must stay inside the repository"),
+    ],
+)
+def test_bad_self_action_reference(uses, fragment):
+    err = only(f"on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: {uses}\n")
+    at(err, 6, 15)
+    assert err.message.startswith(f'invalid action reference "{uses}": ')
+    assert fragment in err.message and err.kind == "step"
+
+
+@pytest.mark.parametrize(
+    ("uses", "fragment"),
+    [
+        ("$/.github/workflows/r.yml@main", "takes no '@main'"),
+        ("$/", "needs a path"),
+        ("$/../.github/workflows/r.yml", "must stay inside the repository"),
+        ("$/ci/r.yml", "directly in .github/workflows"),
+        ("$/.github/workflows/sub/r.yml", "directly in .github/workflows"),
+    ],
+)
+def test_bad_self_workflow_reference(uses, fragment):
+    err = only(f"on: push\njobs:\n  call:\n    uses: {uses}\n")
+    at(err, 4, 11)
+    assert err.message.startswith(f'invalid reusable workflow reference "{uses}": ')
+    assert fragment in err.message and err.kind == "reusable-workflow"
+
+
 @pytest.mark.parametrize("name", ["branches", "tags", "paths"])
 def test_filter_and_ignore_together(name):
     text = f"on:\n  push:\n    {name}: [a]\n    {name}-ignore: [b]\n" + JOB

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from conveyor.executors.base import Captured
 from conveyor.records import field, record
+from conveyor.workflow.selfref import is_self_ref, self_ref_path
 
 
 class ActionFailed(Exception):
@@ -29,10 +30,12 @@ class ActionRef:
     """A parsed ``uses:`` value."""
 
     raw: str
-    kind: str  # "local" (./path), "remote" (owner/repo[/path]@ref), "docker" (docker://image)
+    # "local" (./path), "self" ($/path), "remote" (owner/repo[/path]@ref), "docker" (docker://image)
+    kind: str
     owner: str = ""
     repo: str = ""
     path: str = ""  # sub-directory inside the repository ("" for the root)
+    # for "self", owner/repo/ref are filled in once resolved (the repository and its commit)
     ref: str = ""
 
     @property
@@ -46,17 +49,23 @@ _REMOTE = re.compile(r"^([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)((?:/[^@]+)?)@(.+)$")
 
 
 def parse_uses(uses: str) -> ActionRef:
-    """Parse ``./path``, ``docker://image`` or ``owner/repo[/path]@ref``; ValueError if none."""
+    """Parse ``./path``, ``$/path``, ``docker://image`` or ``owner/repo[/path]@ref``;
+    ValueError if none."""
     uses = uses.strip()
     if uses.startswith("./") or uses == ".":
         return ActionRef(raw=uses, kind="local", path=uses)
+    if is_self_ref(uses):
+        try:
+            return ActionRef(raw=uses, kind="self", path=self_ref_path(uses))
+        except ValueError as e:
+            raise ValueError(f"'{uses}' is not a valid action reference: {e}") from None
     if uses.startswith("docker://"):
         return ActionRef(raw=uses, kind="docker", path=uses[len("docker://") :])
     m = _REMOTE.match(uses)
     if not m:
         raise ValueError(
             f"'{uses}' is not a valid action reference: use './path/to/action', "
-            "'owner/repo@ref', 'owner/repo/path@ref' or 'docker://image'"
+            "'$/path/to/action', 'owner/repo@ref', 'owner/repo/path@ref' or 'docker://image'"
         )
     return ActionRef(
         raw=uses,

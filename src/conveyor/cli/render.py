@@ -129,14 +129,18 @@ def _step_label(step: Any) -> str:
 
 def _called_jobs(root: Path | None, uses: str) -> list[str]:
     """The jobs of a local reusable workflow, for --dry-run; [] when not local/readable."""
-    if root is None or not uses.startswith("./"):
+    from conveyor.workflow.selfref import is_self_ref, self_ref_path
+
+    if root is None or not (uses.startswith("./") or is_self_ref(uses)):
         return []
     from conveyor.workflow.errors import WorkflowError, WorkflowErrors
     from conveyor.workflow.loader import load_workflow
 
     try:
-        called = load_workflow(root / uses[2:], root)
-    except (OSError, WorkflowError, WorkflowErrors):
+        # `$/` as the working tree has it: a preview, without extracting the event's commit
+        rel = self_ref_path(uses) if is_self_ref(uses) else uses[2:]
+        called = load_workflow(root / rel, root)
+    except (OSError, ValueError, WorkflowError, WorkflowErrors):
         return []
     return list(called.jobs)
 

@@ -6,7 +6,9 @@ import re
 from typing import TYPE_CHECKING, Any, Protocol
 
 from conveyor.engine.report import JobReport, WorkflowReport
+from conveyor.engine.scope import Origin
 from conveyor.executors.base import CancelToken
+from conveyor.workflow.selfref import is_self_ref, self_ref_path
 
 if TYPE_CHECKING:
     from conveyor.engine.runenv import RunEnv
@@ -36,6 +38,7 @@ class Caller(Protocol):
     secrets: dict[str, str]
     label: str
     log_prefix: str
+    origin: Origin  # the repository of the calling workflow's file
 
     def _eval_ctx(
         self, pj: PlannedJob, status: str, matrix: dict[str, Any] | None = None
@@ -50,28 +53,45 @@ class Caller(Protocol):
         cancel: CancelToken,
         label: str,
         log_prefix: str,
+        origin: Origin,
     ) -> tuple[WorkflowReport, dict[str, Any]]:
         """Run a called workflow's jobs; its report and its ``jobs`` context."""
         ...
 
 
-def load_called(wr: Caller, uses: str) -> Workflow:
+def load_called(wr: Caller, uses: str) -> tuple[Workflow, Origin]:
+    """The called workflow, and the repository it comes from (what its ``$/`` names)."""
     from conveyor.workflow.loader import load_workflow
 
     run = wr.run
     uses = uses.strip()
+    origin = Origin()
     if uses.startswith("./"):
         root = run.repo.root
         path = root / uses[2:]
+    elif is_self_ref(uses):
+        # the caller's own repository at the running commit (see engine.selfrepo)
+        from conveyor.engine.selfrepo import SelfRefError, self_root
+
+        origin = wr.origin
+        try:
+            root = self_root(run, origin)
+            path = root / self_ref_path(uses)
+        except ValueError as e:
+            raise CallError(f"'{uses}' is not a valid reusable workflow reference: {e}") from None
+        except SelfRefError as e:
+            raise CallError(str(e)) from None
     else:
         from conveyor.actions.remote import FetchError, fetch_repo
+        from conveyor.engine.selfrepo import origin_of_remote
 
         repo_part, _, ref = uses.partition("@")
         parts = repo_part.split("/", 2)
         if len(parts) < 3 or not ref:
             raise CallError(
                 f"'{uses}' is not a reusable workflow reference: use "
-                "'./.github/workflows/x.yml' or 'owner/repo/.github/workflows/x.yml@ref'"
+                "'./.github/workflows/x.yml', '$/.github/workflows/x.yml' or "
+                "'owner/repo/.github/workflows/x.yml@ref'"
             )
         try:
             root = fetch_repo(
@@ -86,12 +106,13 @@ def load_called(wr: Caller, uses: str) -> Workflow:
         except FetchError as e:
             raise CallError(str(e)) from None
         path = root / parts[2]
+        origin = origin_of_remote(parts[0], parts[1], root)
     if not path.is_file():
         raise CallError(f"reusable workflow '{uses}' not found at {path}")
     wf = load_workflow(path, root)
     if "workflow_call" not in wf.on:
         raise CallError(f"'{uses}' is not a reusable workflow: its 'on' has no 'workflow_call'")
-    return wf
+    return wf, origin
 
 
 def run_call(
@@ -110,7 +131,7 @@ def run_call(
     try:
         if wr.label.count(" / ") >= MAX_DEPTH:
             raise CallError(f"reusable workflows nest deeper than {MAX_DEPTH} levels")
-        wf = load_called(wr, pj.job.uses or "")
+        wf, origin = load_called(wr, pj.job.uses or "")
         ctx = wr._eval_ctx(pj, "success", combo)
         given = evaluate_value(dict(pj.job.with_), ctx)
         spec = (wf.on.get("workflow_call") or {}).get("inputs") or {}
@@ -130,6 +151,7 @@ def run_call(
             cancel=cancel,
             label=f"{wr.label}{name} / ",
             log_prefix=wr.run.unique_name(f"{wr.log_prefix}-{safe_name(name)}"),
+            origin=origin,
         )
     except Exception as e:
         from conveyor.workflow.errors import WorkflowError, WorkflowErrors

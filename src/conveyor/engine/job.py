@@ -224,7 +224,7 @@ class JobRunner:
         from conveyor.engine.steps import run_steps
 
         start = time.monotonic()
-        scope = Scope()
+        scope = Scope(origin=self.spec.origin)
         timer: int | None = None
         self.out.job_started()
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from conveyor.engine.scope import Origin
 from conveyor.records import field, from_data, record, to_data
 from conveyor.workflow.model import Job
 
@@ -32,6 +33,7 @@ class JobRequest:
     needs: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
     secrets_ref: str = ""  # which secret set of the run the job reads ("": the run's own)
+    origin: Origin = field(default_factory=Origin)  # the workflow file's repository, for `$/`
 
     def to_json(self) -> str:
         return json.dumps(to_data(self))

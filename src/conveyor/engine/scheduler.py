@@ -15,6 +15,7 @@ from conveyor.engine.job import JobRunner
 from conveyor.engine.report import Conclusion, JobReport, WorkflowReport, combine
 from conveyor.engine.request import JobRequest
 from conveyor.engine.runenv import RunEnv
+from conveyor.engine.scope import Origin
 from conveyor.executors.base import CancelToken
 from conveyor.records import field, record
 from conveyor.workflow.plan import PlannedJob, WorkflowPlan
@@ -58,8 +59,10 @@ class WorkflowRunner:
         label: str = "",
         log_prefix: str = "",
         groups: ConcurrencyGroups | None = None,
+        origin: Origin | None = None,
     ) -> None:
         self.run = run
+        self.origin = origin or Origin()  # the workflow file's repository, for `$/`
         self.plan = wplan
         self.github = github
         self.inputs = inputs or {}
@@ -104,6 +107,7 @@ class WorkflowRunner:
         cancel: CancelToken,
         label: str,
         log_prefix: str,
+        origin: Origin,
     ) -> tuple[WorkflowReport, dict[str, Any]]:
         """A called workflow's jobs, run like this workflow's (``calls.Caller``)."""
         sub = WorkflowRunner(
@@ -116,6 +120,7 @@ class WorkflowRunner:
             label=label,
             log_prefix=log_prefix,
             groups=self.groups,
+            origin=origin,
         )
         report = sub.execute()
         jobs = {k: {"result": r.result, "outputs": r.outputs} for k, r in sub.results.items()}
@@ -224,6 +229,10 @@ class WorkflowRunner:
                 rep.conclusion = "cancelled"
             return NodeResult(result=rep.conclusion, reports=[rep])
         try:
+            pj = self._resolve_strategy(pj)
+        except (ExprError, ValueError) as e:
+            return self._failed_before_start(pj, f"jobs.{pj.key}.strategy: {e}")
+        try:
             combos = self._matrix(pj)
         except (ExprError, ValueError) as e:
             return self._failed_before_start(pj, f"jobs.{pj.key}.strategy.matrix: {e}")
@@ -234,6 +243,16 @@ class WorkflowRunner:
         self.run.message(f"[{self.label}{pj.key}] Error: {message}")
         rep = JobReport(id=pj.key, name=pj.job.name or pj.key, conclusion="failure", error=message)
         return NodeResult(result="failure", reports=[rep], failed=True)
+
+    def _resolve_strategy(self, pj: PlannedJob) -> PlannedJob:
+        """``strategy: ${{ ... }}``: evaluated once, then used as if written out."""
+        if pj.job.strategy is None or pj.job.strategy.expression is None:
+            return pj
+        from conveyor.expr import evaluate_value
+        from conveyor.workflow.strategy import with_strategy
+
+        value = evaluate_value(pj.job.strategy.expression, self._eval_ctx(pj, "success"))
+        return with_strategy(pj, value)
 
     def _matrix(self, pj: PlannedJob) -> list[dict[str, Any] | None]:
         if pj.matrix is not None:
@@ -368,6 +387,7 @@ class WorkflowRunner:
                 inputs=self.inputs,
                 secrets_ref=self.secrets_ref,
                 log_name=log_name,
+                origin=self.origin,
             )
             rep = JobRunner(self.run, spec, cancel).run_job()
         finally:

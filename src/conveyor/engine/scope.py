@@ -17,6 +17,16 @@ class StepFailed(Exception):
     """A step failed before or outside its process (bad expression, missing action...)."""
 
 
+@record(frozen=True, slots=True)
+class Origin:
+    """The repository a workflow or action file comes from: what ``$/`` in its ``uses:``
+    names. ``repository`` "" is the run's own repository (at the running commit); otherwise
+    ``owner/repo`` at commit ``sha``, fetched like a remote action."""
+
+    repository: str = ""
+    sha: str = ""
+
+
 @record(slots=True)
 class Scope:
     """Where steps run: the job itself, or a composite action inside it."""
@@ -29,6 +39,7 @@ class Scope:
     action_ref: str = ""
     env: dict[str, str] = field(default_factory=dict)  # env declared by the scope (job or action)
     composite: bool = False
+    origin: Origin = field(default_factory=Origin)  # the file these steps are written in
 
 
 @record(slots=True)

@@ -125,7 +125,9 @@ def _generated_name(step: Step) -> str:
     uses = (step.uses or "").strip()
     if step.run is not None or not uses:
         return "__run"
-    if uses.startswith("./") or uses == ".":
+    if uses.startswith(("./", "$/")) or uses == ".":
+        # `$/` is parsed like `./` (a path in the workflow's own repository, no owner/repo
+        # written), so it gets the same generated name
         return "__self"
     if uses.startswith("docker://"):
         return "__docker"

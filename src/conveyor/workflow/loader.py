@@ -164,13 +164,16 @@ class _Builder:
             pos=self.pos(path, key=True),
         )
 
-    def strategy(self, job_path: DocPath, value: dict[str, Any] | None) -> Strategy:
+    def strategy(self, job_path: DocPath, value: dict[str, Any] | str | None) -> Strategy:
+        pos = self.pos((*job_path, "strategy"), key=True)
+        if isinstance(value, str):  # one expression, evaluated when the job is about to run
+            return Strategy(expression=value, pos=pos)
         value = value or {}
         return Strategy(
             matrix=value.get("matrix"),
             fail_fast=value.get("fail-fast", True),
             max_parallel=value.get("max-parallel"),
-            pos=self.pos((*job_path, "strategy"), key=True),
+            pos=pos,
         )
 
     def step(self, job_path: DocPath, index: int, step: dict[str, Any]) -> Step:

@@ -49,6 +49,8 @@ class Strategy:
     fail_fast: bool | str = True
     max_parallel: int | str | None = None
     pos: Pos = NOWHERE
+    # `strategy: ${{ ... }}`: the whole mapping as one expression (the fields above unused)
+    expression: str | None = None
 
 
 @record(slots=True)

@@ -94,7 +94,9 @@ def plan_workflow(
         job = workflow.jobs[key]
         pj = PlannedJob(key=key, job=job, needs=list(job.needs))
         matrix = job.strategy.matrix if job.strategy else None
-        if matrix is not None:
+        if job.strategy is not None and job.strategy.expression is not None:
+            pj.matrix_dynamic = True  # the whole strategy is known only when the job starts
+        elif matrix is not None:
             if holds_expression(matrix):
                 pj.matrix_dynamic = True
             else:

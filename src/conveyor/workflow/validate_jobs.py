@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from conveyor.workflow.selfref import is_self_ref, self_ref_path
 from conveyor.workflow.validate_expr import check_if
 from conveyor.workflow.validate_parts import (
     check_concurrency,
@@ -51,6 +52,7 @@ _CALL_USES = re.compile(
     r"(?:\./\.github/workflows/[^/@\s]+\.ya?ml"
     r"|[^/@\s]+/[^/@\s]+/\.github/workflows/[^/@\s]+\.ya?ml@[^@\s]+)\Z"
 )
+_SELF_CALL_PATH = re.compile(r"\.github/workflows/[^/@\s]+\.ya?ml\Z")
 
 
 def check_jobs(ctx: Ctx, workflow: dict[str, Any]) -> None:
@@ -160,11 +162,19 @@ def _check_call(ctx: Ctx, path: Path, job: dict[str, Any]) -> None:
     uses = job["uses"]
     if check_string(ctx, (*path, "uses"), uses, non_empty=True):
         text = str(uses)
-        if has_expr(text) or not _CALL_USES.match(text):
+        if is_self_ref(text) and not has_expr(text):
+            problem = _self_call_problem(text)
+            if problem:
+                ctx.error(
+                    ctx.at_value((*path, "uses")),
+                    f'invalid reusable workflow reference "{text}": {problem}',
+                    K_CALL,
+                )
+        elif has_expr(text) or not _CALL_USES.match(text):
             ctx.error(
                 ctx.at_value((*path, "uses")),
                 f'invalid reusable workflow reference "{text}"; use '
-                '"./.github/workflows/<file>.yml" or '
+                '"./.github/workflows/<file>.yml", "$/.github/workflows/<file>.yml" or '
                 '"<owner>/<repo>/.github/workflows/<file>.yml@<ref>" (no expressions)',
                 K_CALL,
             )
@@ -176,6 +186,20 @@ def _check_call(ctx: Ctx, path: Path, job: dict[str, Any]) -> None:
             bad_type(ctx, (*path, "secrets"), secrets, '"inherit" or a mapping of secrets')
         else:
             check_string_map(ctx, (*path, "secrets"), secrets)
+
+
+def _self_call_problem(text: str) -> str:
+    """What is wrong with a ``$/`` reusable workflow reference ("" when nothing)."""
+    try:
+        rel = self_ref_path(text)
+    except ValueError as e:
+        return str(e)
+    if not _SELF_CALL_PATH.match(rel):
+        return (
+            "a reusable workflow must be a .yml or .yaml file directly in .github/workflows, "
+            'e.g. "$/.github/workflows/build.yml"'
+        )
+    return ""
 
 
 def _check_runs_on(ctx: Ctx, path: Path, value: Any) -> None:
@@ -193,7 +217,8 @@ def _check_runs_on(ctx: Ctx, path: Path, value: Any) -> None:
 
 
 def _check_strategy(ctx: Ctx, path: Path, value: Any) -> None:
-    if not check_mapping(ctx, path, value):
+    # the whole mapping may be one expression, e.g. ${{ fromJSON(needs.setup.outputs.s) }}
+    if not check_mapping(ctx, path, value, expr_ok=True):
         return
     check_keys(ctx, path, value, STRATEGY_KEYS)
     if "fail-fast" in value:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from conveyor.workflow.selfref import is_self_ref, self_ref_path
 from conveyor.workflow.validate_expr import check_if
 from conveyor.workflow.validate_schema import ID_RE, RUN_STEP_KEYS, STEP_KEYS, USES_STEP_KEYS
 from conveyor.workflow.validate_util import (
@@ -119,10 +120,17 @@ def _check_uses(ctx: Ctx, path: Path, value: Any) -> None:
     if not isinstance(value, str) or not value:
         bad_type(ctx, path, value, "a non-empty string")
         return
+    if not has_expr(value) and is_self_ref(value):
+        try:
+            self_ref_path(value)
+        except ValueError as e:
+            ctx.error(ctx.at_value(path), f'invalid action reference "{value}": {e}', K_STEP)
+        return
     if has_expr(value) or not _ACTION_USES.match(value):
         ctx.error(
             ctx.at_value(path),
             f'invalid action reference "{value}"; use "<owner>/<repo>[/<path>]@<ref>", '
-            '"./<local path>" or "docker://<image>" (no expressions)',
+            '"./<local path>", "$/<path in this repository>" or "docker://<image>" '
+            "(no expressions)",
             K_STEP,
         )

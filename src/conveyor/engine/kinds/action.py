@@ -1,5 +1,5 @@
 """``uses:`` steps: the reference resolved to its kind (built-in, composite or
-JavaScript action), the action's inputs, and the job set-up of remote actions."""
+JavaScript action), the action's inputs, and the job set-up of remote and ``$/`` actions."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from conveyor.actions.base import ActionRef, parse_uses
 from conveyor.actions.manifest import ManifestError, load_manifest
-from conveyor.engine.scope import StepFailed
+from conveyor.engine.scope import Origin, StepFailed
 from conveyor.executors.base import CancelToken
+from conveyor.records import replace
 
 if TYPE_CHECKING:
     from conveyor.engine.scope import Scope
@@ -43,6 +44,9 @@ def main(
             f"'{ref.raw}': Docker container actions are not supported by the host executor yet "
             "(they arrive with the podman executor)"
         )
+    # a composite's own `$/` names the repository its action.yml comes from; one reached
+    # through `./` (a path in the workspace) is taken to share the referencing file's
+    origin = scope.origin
     if ref.kind == "remote":
         from conveyor.actions.builtin import lookup
 
@@ -51,7 +55,13 @@ def main(
             from conveyor.engine.kinds.builtin import run_builtin
 
             return run_builtin(runner, module, ref, step, scope, env, timeout, token)
-        action_dir = remote_action_dir(runner, ref)
+        from conveyor.engine.selfrepo import origin_of_remote
+
+        root = remote_root(runner, ref)
+        action_dir = root / ref.path if ref.path else root
+        origin = origin_of_remote(ref.owner, ref.repo, root)
+    elif ref.kind == "self":
+        ref, action_dir = self_action_dir(runner, ref, origin)
     else:
         action_dir = runner.executor.host_path(runner.paths.workspace / ref.path)
     try:
@@ -65,7 +75,9 @@ def main(
     if using == "composite":
         from conveyor.engine.kinds.composite import run_composite
 
-        return run_composite(runner, manifest, action_dir, ref, inputs, scope, env, timeout, token)
+        return run_composite(
+            runner, manifest, action_dir, ref, inputs, scope, env, timeout, token, origin
+        )
     if using.startswith("node") and using[4:].isdigit():
         from conveyor.engine.kinds.javascript import run_node
 
@@ -83,11 +95,17 @@ def main(
 
 def remote_action_dir(runner: JobContext, ref: ActionRef) -> Path:
     """The directory of a remote action, fetched (or taken from the cache) by commit."""
+    root = remote_root(runner, ref)
+    return root / ref.path if ref.path else root
+
+
+def remote_root(runner: JobContext, ref: ActionRef) -> Path:
+    """The remote action's whole repository at the commit its ``@ref`` names."""
     from conveyor.actions.remote import FetchError, fetch_repo
 
     run = runner.run
     try:
-        root = fetch_repo(
+        return fetch_repo(
             run.actions_dir,
             run.remote_base_url,
             ref.owner,
@@ -98,7 +116,21 @@ def remote_action_dir(runner: JobContext, ref: ActionRef) -> Path:
         )
     except FetchError as e:
         raise _fail(str(e)) from None
-    return root / ref.path if ref.path else root
+
+
+def self_action_dir(runner: JobContext, ref: ActionRef, origin: Origin) -> tuple[ActionRef, Path]:
+    """A ``$/path`` action: the reference with the repository and commit it resolved to
+    (github.action_repository / action_ref), and its directory. See engine.selfrepo."""
+    from conveyor.engine.selfrepo import SelfRefError, origin_name, self_root
+
+    run = runner.run
+    try:
+        root = self_root(run, origin, warn=lambda message: runner.out.info(message, "warning"))
+    except SelfRefError as e:
+        raise _fail(f"'{ref.raw}': {e}") from None
+    repository, sha = origin_name(run, origin)
+    owner, _, name = repository.partition("/")
+    return replace(ref, owner=owner, repo=name, ref=sha), root / ref.path
 
 
 def prepare_job(runner: JobContext, scope: Scope) -> None:
@@ -114,9 +146,12 @@ def prepare_job(runner: JobContext, scope: Scope) -> None:
             ref = parse_uses(step.uses)
         except ValueError:
             continue  # reported when the step runs
-        if ref.kind != "remote" or lookup(ref) is not None:
+        if ref.kind == "self":  # in the repository already: no download, but its `pre` runs
+            ref, action_dir = self_action_dir(runner, ref, scope.origin)
+        elif ref.kind != "remote" or lookup(ref) is not None:
             continue
-        action_dir = remote_action_dir(runner, ref)
+        else:
+            action_dir = remote_action_dir(runner, ref)
         try:
             manifest = load_manifest(action_dir, ref.raw)
         except ManifestError:

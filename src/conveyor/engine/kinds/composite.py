@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from conveyor.actions.base import ActionRef
 from conveyor.actions.manifest import Manifest, ManifestError, composite_steps
-from conveyor.engine.scope import Scope, StepFailed
+from conveyor.engine.scope import Origin, Scope, StepFailed
 from conveyor.executors.base import CancelToken
 from conveyor.executors.watchdog import WATCHDOG
 
@@ -30,7 +30,9 @@ def run_composite(
     env: dict[str, str],
     timeout: float | None,
     token: CancelToken,
+    origin: Origin | None = None,
 ) -> tuple[str, dict[str, str]]:
+    """``origin``: the repository the action.yml comes from (what its own ``$/`` names)."""
     try:
         steps = composite_steps(manifest)
     except ManifestError as e:
@@ -39,9 +41,10 @@ def run_composite(
         inputs=dict(inputs),
         action_path=str(runner.executor.job_path(action_dir)),
         composite=True,
-        action_repository=f"{ref.owner}/{ref.repo}" if ref.kind == "remote" else "",
+        action_repository=f"{ref.owner}/{ref.repo}" if ref.owner else "",
         action_ref=ref.ref,
         env={**env, "GITHUB_ACTION_PATH": str(runner.executor.job_path(action_dir))},
+        origin=origin if origin is not None else scope.origin,
     )
     if runner.cancel.is_set():
         inner.status = "cancelled"
