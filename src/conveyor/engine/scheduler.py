@@ -232,9 +232,11 @@ class WorkflowRunner:
             pj = self._resolve_strategy(pj)
         except (ExprError, ValueError) as e:
             return self._failed_before_start(pj, f"jobs.{pj.key}.strategy: {e}")
+        from conveyor.workflow.matrix import MatrixError
+
         try:
             combos = self._matrix(pj)
-        except (ExprError, ValueError) as e:
+        except (ExprError, ValueError, MatrixError) as e:
             return self._failed_before_start(pj, f"jobs.{pj.key}.strategy.matrix: {e}")
         return self._run_matrix(pj, combos)
 
