@@ -10,6 +10,7 @@ import pytest
 
 from conveyor.engine.events import (
     Annotation,
+    ArtifactUploaded,
     Event,
     GroupStarted,
     JobFinished,
@@ -148,3 +149,25 @@ def test_a_job_request_is_plain_data(tmp_path: Path, secrets_ref: str) -> None:
     assert again == request
     assert again.job.steps[0].env == {"TOKEN": "${{ secrets.TOKEN }}"}
     assert again.job.steps[0].pos == request.job.steps[0].pos
+
+
+def test_an_uploaded_artifact_is_an_event(tmp_path: Path) -> None:
+    done = engine_run(
+        tmp_path,
+        """
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo hello > out.txt
+              - uses: actions/upload-artifact@v4
+                with:
+                  name: result
+                  path: out.txt
+        """,
+    )
+    assert done.report.conclusion == "success"
+    (artifact,) = done.of(ArtifactUploaded)
+    assert (artifact.name, artifact.size) == ("result", 6)
+    assert (Path(artifact.path) / "out.txt").read_text() == "hello\n"

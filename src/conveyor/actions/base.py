@@ -99,6 +99,8 @@ class ActionCall:
     capture: Callable[..., Captured]  # capture(argv, cwd=None, env=None, stdin=None), in the job
     local: Callable[..., Captured]  # the same on the engine's machine (git on the repository)
     add_mask: Callable[[str], None]
+    # tell the run an artifact was stored: artifact(name, path, size) (an event for sinks)
+    artifact: Callable[[str, Path, int], None] = field(default=lambda _n, _p, _s: None)
     job_status: str = "success"  # for post(): success | failure | cancelled
     outputs: dict[str, str] = field(default_factory=dict)
     env_updates: dict[str, str] = field(default_factory=dict)  # like writing to GITHUB_ENV

@@ -6,10 +6,12 @@ business; what is kept is the store's.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conveyor.engine.events import (
     Annotation,
+    ArtifactUploaded,
     GroupEnded,
     GroupStarted,
     JobFinished,
@@ -54,6 +56,9 @@ class JobOutput:
 
     def summary(self, markdown: str) -> None:
         self.bus.emit(Summary(self.job, self.masker.mask(markdown)))
+
+    def artifact(self, name: str, path: Path, size: int) -> None:
+        self.bus.emit(ArtifactUploaded(self.job, name, str(path), size))
 
     def job_started(self) -> None:
         self.bus.emit(JobStarted(self.job))

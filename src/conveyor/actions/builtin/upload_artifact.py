@@ -236,6 +236,7 @@ def main(call: ActionCall) -> None:
     )
     url = target.resolve().as_uri()
     call.log(f"Artifact download URL: {url}")
+    call.artifact(name, target, size)
     call.outputs["artifact-id"] = str(artifact_id)
     call.outputs["artifact-url"] = url
     call.outputs["artifact-digest"] = digest

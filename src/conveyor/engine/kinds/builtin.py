@@ -103,6 +103,7 @@ def _call(
         capture=capture,
         local=local,
         add_mask=run.masker.add,
+        artifact=runner.out.artifact,
     )
     return call
 
