@@ -201,7 +201,17 @@ class EventBus:
                 other.handle(note)
 
     def close(self) -> None:
+        """Close every sink; one that fails to finish is named to the others."""
         with self._lock:
+            failed = []
             for sink in self.sinks:
-                with contextlib.suppress(Exception):
+                try:
                     sink.close()
+                except Exception as e:
+                    failed.append((sink, e))
+            for sink, error in failed:
+                self.sinks.remove(sink)
+                note = LogLine(None, f"Warning: {type(sink).__name__} failed: {error}", "warning")
+                for other in self.sinks:
+                    with contextlib.suppress(Exception):
+                        other.handle(note)

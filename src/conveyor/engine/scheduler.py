@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any
 
+from conveyor.engine import strategy
 from conveyor.engine.calls import run_call, safe_name
 from conveyor.engine.concurrency import ConcurrencyGroups
 from conveyor.engine.job import JobRunner
@@ -229,13 +230,13 @@ class WorkflowRunner:
                 rep.conclusion = "cancelled"
             return NodeResult(result=rep.conclusion, reports=[rep])
         try:
-            pj = self._resolve_strategy(pj)
+            pj = strategy.resolve(pj, lambda: self._eval_ctx(pj, "success"))
         except (ExprError, ValueError) as e:
             return self._failed_before_start(pj, f"jobs.{pj.key}.strategy: {e}")
         from conveyor.workflow.matrix import MatrixError
 
         try:
-            combos = self._matrix(pj)
+            combos = strategy.combinations(pj, lambda: self._eval_ctx(pj, "success"))
         except (ExprError, ValueError, MatrixError) as e:
             return self._failed_before_start(pj, f"jobs.{pj.key}.strategy.matrix: {e}")
         return self._run_matrix(pj, combos)
@@ -245,38 +246,6 @@ class WorkflowRunner:
         self.run.message(f"[{self.label}{pj.key}] Error: {message}")
         rep = JobReport(id=pj.key, name=pj.job.name or pj.key, conclusion="failure", error=message)
         return NodeResult(result="failure", reports=[rep], failed=True)
-
-    def _resolve_strategy(self, pj: PlannedJob) -> PlannedJob:
-        """``strategy: ${{ ... }}``: evaluated once, then used as if written out."""
-        if pj.job.strategy is None or pj.job.strategy.expression is None:
-            return pj
-        from conveyor.expr import evaluate_value
-        from conveyor.workflow.strategy import with_strategy
-
-        value = evaluate_value(pj.job.strategy.expression, self._eval_ctx(pj, "success"))
-        return with_strategy(pj, value)
-
-    def _matrix(self, pj: PlannedJob) -> list[dict[str, Any] | None]:
-        if pj.matrix is not None:
-            return list(pj.matrix)
-        if not pj.matrix_dynamic or pj.job.strategy is None:
-            return [None]
-        from conveyor.expr import evaluate_value
-        from conveyor.workflow.matrix import expand_matrix
-
-        value = evaluate_value(pj.job.strategy.matrix, self._eval_ctx(pj, "success"))
-        if not isinstance(value, dict):
-            raise ValueError(f"the matrix must be a mapping, got {type(value).__name__}")
-        return list(expand_matrix(value))
-
-    def _strategy_flag(self, raw: Any, pj: PlannedJob, default: Any) -> Any:
-        if raw is None:
-            return default
-        if isinstance(raw, str) and "${{" in raw:
-            from conveyor.expr import evaluate_value
-
-            return evaluate_value(raw, self._eval_ctx(pj, "success"))
-        return raw
 
     def job_name(self, pj: PlannedJob, matrix: dict[str, Any] | None) -> str:
         raw = pj.job.name
@@ -295,16 +264,7 @@ class WorkflowRunner:
         return job_display_name(base, matrix)
 
     def _run_matrix(self, pj: PlannedJob, combos: list[dict[str, Any] | None]) -> NodeResult:
-        strategy = pj.job.strategy
-        flag = self._strategy_flag(strategy.fail_fast if strategy else None, pj, True)
-        if not isinstance(flag, bool):
-            from conveyor.expr import truthy
-
-            flag = truthy(flag)
-        fail_fast = flag
-        max_parallel = self._strategy_flag(strategy.max_parallel if strategy else None, pj, None)
-        limit = int(max_parallel) if max_parallel not in (None, "") else len(combos)
-        limit = max(1, min(limit, len(combos)))
+        fail_fast, limit = strategy.limits(pj, lambda: self._eval_ctx(pj, "success"), len(combos))
         matrix_cancel = CancelToken(self.cancel)
         slots = threading.BoundedSemaphore(limit)
         reports: list[JobReport | None] = [None] * len(combos)

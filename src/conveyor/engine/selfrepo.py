@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -28,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from conveyor.actions.localtree import copy_listed, copy_plain
 from conveyor.engine.scope import Origin
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def local_tree(run: RunEnv) -> Path:
             elif _git(root, "rev-parse", "--is-inside-work-tree").returncode == 0:
                 _copy_worktree(root, tree)
             else:
-                _copy_plain(root, tree)
+                copy_plain(root, tree)
             os.replace(tree, target)
     return target
 
@@ -138,30 +138,4 @@ def _copy_worktree(root: Path, tree: Path) -> None:
     res = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     if res.returncode != 0:
         raise SelfRefError(f"could not list the files of {root}: {res.stderr.strip()}")
-    for rel in sorted(set(res.stdout.split("\0"))):
-        if not rel or rel == ".conveyor" or rel.startswith(".conveyor/"):
-            continue
-        _copy_entry(root / rel, tree / rel)
-
-
-def _copy_plain(root: Path, tree: Path) -> None:
-    """A folder that is no git repository: all of it but .git and .conveyor."""
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        rel = here.relative_to(root)
-        if rel == Path("."):
-            dirs[:] = [d for d in dirs if d not in (".git", ".conveyor")]
-        links = [d for d in dirs if (here / d).is_symlink()]
-        dirs[:] = [d for d in dirs if d not in links]
-        (tree / rel).mkdir(parents=True, exist_ok=True)
-        for name in [*files, *links]:
-            _copy_entry(here / name, tree / rel / name)
-
-
-def _copy_entry(src: Path, dst: Path) -> None:
-    if src.is_symlink():
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(os.readlink(src), dst)
-    elif src.is_file():  # a tracked file deleted from the working tree is skipped
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, dst)
+    copy_listed(root, tree, sorted(set(res.stdout.split("\0"))))

@@ -25,6 +25,7 @@ from pathlib import Path
 from conveyor.actions.base import ActionCall, ActionFailed
 from conveyor.actions.builtin.procs import git
 from conveyor.actions.builtin.step import unset, warn
+from conveyor.actions.localtree import copy_listed, copy_plain
 
 INPUTS: dict[str, dict[str, str]] = {
     "repository": {"default": "${{ github.repository }}"},
@@ -125,7 +126,7 @@ def _local(call: ActionCall, target: Path, ref: str, depth: int) -> tuple[str, s
         if ref:
             raise ActionFailed(f"{root} is not a git repository with at least one commit")
         # a plain directory (conveyor run on a folder without git): copy its files
-        _copy_plain(root, target)
+        copy_plain(root, target)
         call.log(f"{root} is not a git repository: copied its files into {target}")
         return "", ""
     head, head_name, objects, shallow = info
@@ -261,52 +262,7 @@ def _depth_boundary(call: ActionCall, root: Path, commit: str, depth: int) -> se
 
 def _copy_worktree(call: ActionCall, root: Path, target: Path) -> None:
     listing = git(call, "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=root)
-    skip_prefix = ""
-    if root in target.parents:
-        skip_prefix = str(target.relative_to(root)) + "/"
-    made: set[Path] = set()
-    seen: set[str] = set()
-    for rel in listing.split("\0"):
-        if not rel or rel in seen:
-            continue
-        seen.add(rel)
-        if rel == ".conveyor" or rel.startswith(".conveyor/"):
-            continue
-        if skip_prefix and rel.startswith(skip_prefix):
-            continue
-        src = root / rel
-        dst = target / rel
-        if dst.parent not in made:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            made.add(dst.parent)
-        if dst.is_symlink() or dst.is_file():
-            dst.unlink()  # clean: false leaves the old files in place
-        elif dst.is_dir():
-            shutil.rmtree(dst)
-        if src.is_symlink():
-            os.symlink(os.readlink(src), dst)
-        elif src.is_file():
-            shutil.copyfile(src, dst)
-            shutil.copymode(src, dst)
-        # deleted files and submodule directories are skipped
-
-
-def _copy_plain(root: Path, target: Path) -> None:
-    skip = {root / ".conveyor", root / ".git", target}
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        dirs[:] = [d for d in dirs if here / d not in skip and not (here / d).is_symlink()]
-        rel = here.relative_to(root)
-        (target / rel).mkdir(parents=True, exist_ok=True)
-        for name in files:
-            src, dst = here / name, target / rel / name
-            if src.is_symlink():
-                os.symlink(os.readlink(src), dst)
-            else:
-                shutil.copy2(src, dst)
-        for name in os.listdir(here):
-            if (here / name).is_dir() and (here / name).is_symlink():
-                os.symlink(os.readlink(here / name), target / rel / name)
+    copy_listed(root, target, listing.split("\0"))
 
 
 # --- another repository
