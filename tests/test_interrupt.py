@@ -137,3 +137,57 @@ def test_kill_9_leaves_a_truthful_record(repo: Repo) -> None:
 
     logs = repo.cli("logs", "1")
     assert "one" in logs.out.split() and "two" in logs.out.split()
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_and_sighup_cancel_like_ctrl_c(repo: Repo, sig: int, code: int) -> None:
+    proc, _ = _start(repo, WORKFLOW)
+    proc.send_signal(sig)
+    r = repo.finish(proc, timeout=30)
+    assert r.code == code, r.out
+    assert r.report["conclusion"] == "cancelled"
+    steps = {s["id"]: s for s in r.report["workflows"][0]["jobs"][0]["steps"]}
+    assert steps["wait"]["outcome"] == "cancelled"
+    assert steps["cleanup"]["outcome"] == "success"
+    listing = repo.cli("runs")
+    assert listing.out.splitlines()[1].split()[4] == "cancelled"
+
+
+STUBBORN = """
+on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          trap '' INT TERM
+          echo $$ > "$MARKER"
+          sleep 600
+  b:  # two jobs: they run on threads of their own, not on the main one
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          trap '' INT TERM
+          sleep 600
+"""
+
+
+def test_a_second_signal_aborts_without_orphans(repo: Repo) -> None:
+    # the step ignores the first signal's SIGINT, so the run is still cancelling when the
+    # second signal aborts it: what the step started must die with the run
+    proc, marker = _start(repo, STUBBORN)
+    group = int(marker.read_text().strip())
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.2)  # not a timing assertion: lets the first signal be handled first
+    proc.send_signal(signal.SIGINT)
+    r = repo.finish(proc, timeout=30)
+    assert r.code == 130, r.out
+    assert "aborted" in r.out
+    deadline = time.monotonic() + 10
+    while True:  # SIGKILL is delivered asynchronously: wait until the group is gone
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "the step's process outlived the aborted run"
+        time.sleep(0.05)

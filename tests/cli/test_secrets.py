@@ -119,3 +119,40 @@ def test_later_secret_options_win(repo: Repo, tmp_path: Path) -> None:
         ["run", "--secret-file", str(first), "--secret", "NAME=from-cli"]
     )
     assert collect_secrets(args)["NAME"] == "from-cli"
+
+
+def test_secrets_are_trimmed_escaped_and_kept_out_of_the_environment(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FROM_ENV", "env-secret-77")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_token_1234")
+    repo.workflow(
+        """
+        on: push
+        jobs:
+          j:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  echo "env has: ${FROM_ENV:-nothing} ${GITHUB_TOKEN:-nothing}"
+                  echo "trimmed: [padded-value]"
+                  echo 'escaped: say \\"hi\\" there'
+              - env:
+                  GIVEN: ${{ secrets.FROM_ENV }}
+                run: test "$GIVEN" = env-secret-77 && echo referenced
+        """
+    )
+    r = repo.run(
+        "--secret",
+        "FROM_ENV",
+        "--secret",
+        "PADDED=  padded-value  ",
+        "--secret",
+        'QUOTED=say "hi" there',
+    )
+    assert r.code == 0, r.output
+    assert "env has: nothing nothing" in r.output  # neither reaches a step unasked
+    assert "referenced" in r.output
+    assert "trimmed: [***]" in r.output
+    assert "escaped: ***" in r.output
+    assert "padded-value" not in r.all_text() and 'say \\"hi\\"' not in r.all_text()

@@ -171,7 +171,7 @@ def _execute(
 
     masker = Masker()
     for value in secrets.values():
-        masker.add(value)
+        masker.add(value.strip())  # the runner masks secrets trimmed
     started = start_run(data_dir(root), repo, the_plan.event)
     colour = False if args.no_color else None
     console = Console(colour=colour, verbose=args.verbose, quiet=args.quiet)
@@ -203,19 +203,31 @@ def _execute(
         or os.environ.get("CONVEYOR_ACTIONS_URL")
         or "https://github.com",
         offline=args.offline,
-        base_env=dict(os.environ),
+        base_env=_base_env(secrets),
     )
     previous = _install_interrupt(run, console)
     try:
         report = run_to_end(the_plan, run)
     except RunCrashed as e:
         print(f"conveyor: {e}", file=sys.stderr)
+        if e.crash_log is None:  # aborted by a second signal
+            return 128 + (run.stop_signal or signal.SIGINT)
         return e.exit_code
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         started.store.close()
     print_summary(report, console, the_plan.not_triggered)
-    return 0 if report.conclusion in ("success", "skipped") else (130 if run.cancel.is_set() else 1)
+    if report.conclusion in ("success", "skipped"):
+        return 0
+    return 128 + (run.stop_signal or signal.SIGINT) if run.cancel.is_set() else 1
+
+
+def _base_env(secrets: dict[str, str]) -> dict[str, str]:
+    """The runner's own environment for every step, without the secrets taken from it
+    (``--secret NAME``, ``GITHUB_TOKEN``): a step sees a secret only through
+    ``${{ secrets.NAME }}``, as on GitHub."""
+    return {k: v for k, v in os.environ.items() if secrets.get(k) != v}
 
 
 def _write_report(path: str, data: dict[str, Any]) -> None:
@@ -252,12 +264,22 @@ class _Background:
         return self._value
 
 
-def _install_interrupt(run: Any, console: Any) -> Any:
-    def on_sigint(signum: int, frame: Any) -> None:
+# SIGINT (Ctrl-C), SIGTERM (kill, a service manager) and SIGHUP (the terminal went away)
+# all cancel the run as GitHub cancels a workflow; a second one aborts it
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _install_interrupt(run: Any, console: Any) -> dict[int, Any]:
+    """Handle the stop signals; returns the previous handlers. ``run.stop_signal`` holds
+    the first signal received (the exit status is 128 + its number)."""
+
+    def on_signal(signum: int, frame: Any) -> None:
         if run.cancel.is_set():
             raise KeyboardInterrupt
-        console.write("Cancelling the run (Ctrl-C again to abort)...")
+        run.stop_signal = signum
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        console.write(f"Cancelling the run ({name}; again to abort)...")
         # set() signals process groups and takes locks: not from inside a signal handler
         threading.Thread(target=run.cancel.set, args=("interrupted",), daemon=True).start()
 
-    return signal.signal(signal.SIGINT, on_sigint)
+    return {sig: signal.signal(sig, on_signal) for sig in _STOP_SIGNALS}

@@ -2,9 +2,10 @@
 
 Per registered value the runner also masks these encodings (``HostContext`` registers the
 ``ValueEncoders`` below): base64 of the UTF-8 bytes, and of those bytes shifted by one
-and two (so the secret is caught inside a longer base64 blob), the expression-string
-escape (``'`` -> ``''``), the JSON string escape, ``Uri.EscapeDataString``, the XML
-escape, and the value without surrounding double quotes.
+and two (so the secret is caught inside a longer base64 blob), the command-line escape
+(``"`` -> ``\\"``), the expression-string escape (``'`` -> ``''``), the JSON string
+escape, ``Uri.EscapeDataString``, the XML escape, and the value without surrounding
+double quotes.
 
 Every occurrence of every variation is located (overlapping ones too), overlapping or
 touching ranges are merged, and each merged range becomes a single ``***``.
@@ -45,6 +46,7 @@ def encoded_variations(value: str) -> list[str]:
         # Shifted forms: with fewer bytes than the shift the runner encodes the whole value.
         _b64(raw[1:] if len(raw) > 1 else raw),
         _b64(raw[2:] if len(raw) > 2 else raw),
+        value.replace('"', '\\"'),  # CommandLineArgumentEscape
         value.replace("'", "''"),
         json_escape(value),
     ]

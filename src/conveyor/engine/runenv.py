@@ -37,7 +37,8 @@ class RunEnv:
     event_inputs_by_file: dict[str, dict[str, str]] = field(default_factory=dict)
     remote_base_url: str = "https://github.com"
     offline: bool = False  # never fetch remote actions; use the cache only
-    cancel: CancelToken = field(default_factory=CancelToken)  # Ctrl-C
+    cancel: CancelToken = field(default_factory=CancelToken)  # Ctrl-C, SIGTERM, SIGHUP
+    stop_signal: int = 0  # the signal that cancelled the run, if one did
     base_env: dict[str, str] = field(default_factory=dict)  # the runner's own environment
     executor: str | None = None  # a name in conveyor.executors.EXECUTORS; None: by the job
     # secrets of called reusable workflows, by reference (a JobRequest holds the reference)

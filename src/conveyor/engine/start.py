@@ -82,6 +82,9 @@ def run_to_end(plan: Plan, run: RunEnv) -> RunReport:
 
 
 def _crashed(e: BaseException, run: RunEnv) -> RunCrashed:
+    from conveyor.executors import stop_all
+
+    stop_all()  # the jobs' threads will not tear down: nothing they started may outlive us
     masker: Masker = run.masker
     interrupted = isinstance(e, KeyboardInterrupt)
     data: dict[str, Any] = {

@@ -37,3 +37,14 @@ def create_executor(request: ExecutorRequest, name: str | None = None) -> Execut
     module = importlib.import_module(EXECUTORS[name or choose(request)])
     executor: Executor = module.create(request)
     return executor
+
+
+def stop_all() -> None:
+    """Kill everything every executor in use still runs: the run is being aborted."""
+    import sys
+
+    for module_name in EXECUTORS.values():
+        module = sys.modules.get(module_name)
+        stop = getattr(module, "stop_all", None)
+        if stop is not None:
+            stop()

@@ -21,6 +21,17 @@ from conveyor.executors.watchdog import WATCHDOG
 _GRACE = 7.5
 
 
+# every process group a step started and that may still run, across all jobs: what an
+# abort (a second Ctrl-C, a crash) must kill so that nothing outlives the run
+_LIVE: set[int] = set()
+
+
+def stop_all() -> None:
+    """Kill every process group still running (the run is being aborted)."""
+    for pgid in list(_LIVE):
+        _signal_group(pgid, signal.SIGKILL)
+
+
 def _signal_group(pgid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
@@ -150,6 +161,7 @@ class HostExecutor:
         # like the runner's orphan clean-up: nothing a step started outlives its job
         for pgid in self._groups:
             _signal_group(pgid, signal.SIGKILL)
+            _LIVE.discard(pgid)
         remove_tree(self._job_dir)
 
 
@@ -240,6 +252,7 @@ def _stopping(
 ) -> Iterator[list[str]]:
     """Stop ``proc``'s process group at the timeout or on cancel; yields the reasons."""
     groups.append(proc.pid)
+    _LIVE.add(proc.pid)
     why: list[str] = []
 
     def stop(reason: str) -> None:
@@ -262,6 +275,18 @@ def _stopping(
         if timer is not None:
             WATCHDOG.cancel(timer)
         cancel.remove_listener(on_cancel)
+        if proc.poll() is not None and not _group_alive(proc.pid):
+            _LIVE.discard(proc.pid)  # nothing of it left to kill (and its pgid may be reused)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 def create(request: ExecutorRequest) -> HostExecutor:
