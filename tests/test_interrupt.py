@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conveyor.procinfo import alive
 from tests.harness import Repo, RepoFactory
 
 WORKFLOW = """
@@ -119,11 +120,10 @@ def test_kill_9_leaves_a_truthful_record(repo: Repo) -> None:
     step_group = int(marker.read_text().strip() or "0")
     proc.kill()  # SIGKILL: no handler, no clean-up, no final report
     proc.wait(timeout=30)
-    # the orphaned `sleep` is issue 10's business (a sweep); here it only must not linger
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(step_group, signal.SIGKILL)
+    os.killpg(step_group, 0)  # the step outlived Conveyor (nothing could stop it)...
 
     listing = repo.cli("runs")
+    _gone(step_group)  # ...until the next conveyor found the dead run and swept its jobs
     assert listing.code == 0, listing.output
     row = listing.out.splitlines()[1].split()
     assert row[0] == "1" and row[4] == "failure", listing.out  # not "in_progress"
@@ -183,11 +183,54 @@ def test_a_second_signal_aborts_without_orphans(repo: Repo) -> None:
     r = repo.finish(proc, timeout=30)
     assert r.code == 130, r.out
     assert "aborted" in r.out
+    _gone(group)
+
+
+def _gone(group: int) -> None:
+    """Wait until process group ``group`` has no process left (SIGKILL is asynchronous)."""
     deadline = time.monotonic() + 10
-    while True:  # SIGKILL is delivered asynchronously: wait until the group is gone
+    while True:
         try:
             os.killpg(group, 0)
         except ProcessLookupError:
-            break
-        assert time.monotonic() < deadline, "the step's process outlived the aborted run"
+            return
+        if time.monotonic() > deadline:
+            os.killpg(group, signal.SIGKILL)
+            raise AssertionError(f"process group {group} is still running")
         time.sleep(0.05)
+
+
+DAEMONS = """
+on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          setsid sleep 600 & echo $! > "$MARKER.setsid"
+          nohup sleep 600 > /dev/null 2>&1 & echo $! > "$MARKER.nohup"
+          ( ( sleep 600 & echo $! > "$MARKER.double" ) & )
+          RUNNER_TRACKING_ID=0 setsid sleep 600 & echo $! > "$MARKER.kept"
+          sleep 0.2
+      - run: echo next step
+"""
+
+
+def test_daemons_a_job_leaves_are_killed_at_job_end(repo: Repo) -> None:
+    # as GitHub's runner does with RUNNER_TRACKING_ID; one opted out with
+    # RUNNER_TRACKING_ID=0 (the runner's documented way) is left running
+    repo.workflow(DAEMONS)
+    marker = repo.tmp / "marker"
+    r = repo.run(env={"MARKER": str(marker)}, how="module")
+    assert r.code == 0, r.output
+    kinds = ("setsid", "nohup", "double", "kept")
+    pids = {kind: int(Path(f"{marker}.{kind}").read_text()) for kind in kinds}
+    kept = pids.pop("kept")
+    try:
+        # a killed orphan may stay a zombie until init reaps it: ask whether it *runs*
+        running = {kind: alive(pid, None) for kind, pid in pids.items()}
+        assert running == dict.fromkeys(pids, False)
+        assert alive(kept, None)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(kept, signal.SIGKILL)

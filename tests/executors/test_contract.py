@@ -95,9 +95,7 @@ class Dialect:
 DIALECTS = {
     "host": Dialect(
         pid_gone=host_pid_gone,
-        gaps={
-            "setsid": "issue 10: orphan sweep",
-        },
+        gaps={},
     ),
     "fake": Dialect(shell=False, real_processes=False),
 }

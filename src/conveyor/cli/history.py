@@ -44,7 +44,9 @@ def _run_id(store: Store, given: str, directory: str) -> int | None:
 def cmd_runs(args: argparse.Namespace) -> int:
     store = _store(args.directory)
     if store is not None:
-        store.reconcile()  # a run whose process died is not "in progress"
+        from conveyor.engine.start import end_dead_runs
+
+        end_dead_runs(store)  # a run whose process died is not "in progress"
     if args.run_id is not None:
         return _show_run(store, args)
     recorded = store.runs(args.limit) if store is not None else []
@@ -101,7 +103,9 @@ def cmd_logs(args: argparse.Namespace) -> int:
     if store is None:
         print(_nothing_yet(args.directory), file=sys.stderr)
         return 1
-    store.reconcile()
+    from conveyor.engine.start import end_dead_runs
+
+    end_dead_runs(store)
     run_id = _run_id(store, args.run_id, args.directory)
     if run_id is None:
         return 1 if args.run_id == "last" else 2

@@ -49,7 +49,7 @@ def start_run(data: Path, repo: RepoInfo, event: Event) -> StartedRun:
     from conveyor.store.db import Store
 
     store = Store(data / "conveyor.db")
-    store.reconcile()
+    end_dead_runs(store)
     ignore = data / ".gitignore"
     if not ignore.exists():  # run history is not part of the repository: git ignores it
         ignore.write_text("*\n", encoding="utf-8")
@@ -61,6 +61,18 @@ def start_run(data: Path, repo: RepoInfo, event: Event) -> StartedRun:
     event_path = run_dir / "event.json"
     event_path.write_text(json.dumps(event.payload, indent=2), encoding="utf-8")
     return StartedRun(run_id, run_dir, event_path, store)
+
+
+def end_dead_runs(store: Store) -> list[int]:
+    """End the runs whose Conveyor process died (``Store.reconcile``), and stop what their
+    jobs left running (found by their tracking ids). Returns their ids."""
+    from conveyor.procinfo import kill_tracked, tracking_prefix
+
+    ended = store.reconcile()
+    for _, pid, started in ended:
+        if pid:
+            kill_tracked(tracking_prefix(pid, started))
+    return [run_id for run_id, _, _ in ended]
 
 
 def run_to_end(plan: Plan, run: RunEnv) -> RunReport:

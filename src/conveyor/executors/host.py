@@ -6,6 +6,7 @@ The job's view and the engine's view of every path are the same here.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import select
 import signal
@@ -16,6 +17,7 @@ from typing import IO
 
 from conveyor.executors.base import CancelToken, Captured, ExecutorRequest, ExitInfo, JobPaths
 from conveyor.executors.watchdog import WATCHDOG
+from conveyor.procinfo import TRACKING_VAR, kill_tracked, process_start, tracking_prefix
 
 # GitHub's runner sends SIGINT, then SIGTERM after 7.5 s, then kills.
 _GRACE = 7.5
@@ -27,9 +29,23 @@ _LIVE: set[int] = set()
 
 
 def stop_all() -> None:
-    """Kill every process group still running (the run is being aborted)."""
+    """Kill every process group still running, and every process a job of this process
+    left behind (the run is being aborted)."""
     for pgid in list(_LIVE):
         _signal_group(pgid, signal.SIGKILL)
+    kill_tracked(_prefix())
+
+
+_JOBS = itertools.count(1)
+
+
+_PREFIX: list[str] = []
+
+
+def _prefix() -> str:
+    if not _PREFIX:
+        _PREFIX.append(tracking_prefix(os.getpid(), process_start(os.getpid())))
+    return _PREFIX[0]
 
 
 def _signal_group(pgid: int, sig: int) -> None:
@@ -49,7 +65,10 @@ class HostExecutor:
             workspace=job_dir / repo_name, temp=job_dir / "_temp", tool_cache=tool_cache
         )
         self._job_dir = job_dir
-        self._env = dict(os.environ if env is None else env)
+        # every process of the job carries this id, as on GitHub: what it leaves running
+        # (a daemon in its own session, a double fork) is found and stopped at job end
+        self.tracking_id = f"{_prefix()}job{next(_JOBS)}."  # "." ends it: job1 is no job10
+        self._env = {**(os.environ if env is None else env), TRACKING_VAR: self.tracking_id}
         self._groups: list[int] = []
 
     def prepare(self) -> JobPaths:
@@ -162,6 +181,7 @@ class HostExecutor:
         for pgid in self._groups:
             _signal_group(pgid, signal.SIGKILL)
             _LIVE.discard(pgid)
+        kill_tracked(self.tracking_id)
         remove_tree(self._job_dir)
 
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from conveyor.procinfo import alive, process_start
 from conveyor.records import record
 
 MIGRATIONS: list[str] = [
@@ -157,7 +158,7 @@ class Store:
         cur = self.db.execute(
             "INSERT INTO runs (repo, event, ref, sha, started, pid, pid_start) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (repo, event, ref, sha, time.time(), pid, _process_start(pid) if pid else None),
+            (repo, event, ref, sha, time.time(), pid, process_start(pid) if pid else None),
         )
         run_id = int(cur.lastrowid or 0)
         if runs_dir is not None:
@@ -262,16 +263,16 @@ class Store:
             (conclusion, error, run_id),
         )
 
-    def reconcile(self) -> list[int]:
+    def reconcile(self) -> list[tuple[int, int | None, str | None]]:
         """End the runs still marked in progress whose process is gone (killed, crashed,
         the machine restarted): they are failed, with the reason, and keep every job and
-        step recorded so far. Returns their ids."""
+        step recorded so far. Returns them as (run id, pid, pid start)."""
         rows = self.db.execute(
             "SELECT id, pid, pid_start, started FROM runs WHERE status = 'in_progress'"
         ).fetchall()
-        ended: list[int] = []
+        ended: list[tuple[int, int | None, str | None]] = []
         for run_id, pid, pid_start, started in rows:
-            if pid is not None and _alive(pid, pid_start):
+            if pid is not None and alive(pid, pid_start):
                 continue
             who = f"the conveyor process (pid {pid})" if pid else "its process"
             error = f"{who} ended before the run finished (killed or crashed)"
@@ -283,7 +284,7 @@ class Store:
             )
             self._end_jobs(run_id, "failure", error)
             self.db.execute("COMMIT")
-            ended.append(run_id)
+            ended.append((run_id, pid, pid_start))
         return ended
 
     def steps(self, run_id: int) -> list[tuple[int, StepRow]]:
@@ -347,37 +348,3 @@ def _statements(script: str) -> list[str]:
     if script[start:].strip():
         out.append(script[start:].strip())
     return out
-
-
-def _stat(pid: int) -> list[bytes]:
-    """The fields of /proc/<pid>/stat after the name (Linux; [] elsewhere or if gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
-        return []
-    # the name (field 2) may hold spaces and parentheses: count from its closing one
-    return stat[stat.rfind(b")") + 2 :].split()
-
-
-def _process_start(pid: int) -> str | None:
-    """When process ``pid`` started (clock ticks since boot), to tell it from a later
-    process that got the same pid."""
-    fields = _stat(pid)
-    return fields[19].decode() if len(fields) > 19 else None
-
-
-def _alive(pid: int, started: str | None) -> bool:
-    import os
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # someone else's process: it exists
-    fields = _stat(pid)
-    if fields and fields[0] in (b"Z", b"X"):
-        return False  # killed, not yet reaped by its parent
-    now = fields[19].decode() if len(fields) > 19 else None
-    return started is None or now is None or now == started

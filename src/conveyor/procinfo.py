@@ -1,0 +1,78 @@
+"""What Linux says about processes (``/proc``): when one started, whether it still lives,
+and which carry a given ``RUNNER_TRACKING_ID`` — the mark GitHub's runner puts on every
+process of a job so that what a job leaves behind can be found and stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+TRACKING_VAR = "RUNNER_TRACKING_ID"
+
+
+def _stat(pid: int) -> list[bytes]:
+    """The fields of /proc/<pid>/stat after the name ([] elsewhere or if gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return []
+    # the name (field 2) may hold spaces and parentheses: count from its closing one
+    return stat[stat.rfind(b")") + 2 :].split()
+
+
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot), to tell it from a later
+    process that got the same pid."""
+    fields = _stat(pid)
+    return fields[19].decode() if len(fields) > 19 else None
+
+
+def alive(pid: int, started: str | None) -> bool:
+    """Process ``pid`` runs, and is the one that started at ``started`` (when given)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # someone else's process: it exists
+    fields = _stat(pid)
+    if fields and fields[0] in (b"Z", b"X"):
+        return False  # killed, not yet reaped by its parent
+    now = fields[19].decode() if len(fields) > 19 else None
+    return started is None or now is None or now == started
+
+
+def tracking_prefix(pid: int, started: str | None) -> str:
+    """The tracking ids of the jobs run by Conveyor process ``pid`` start with this."""
+    return f"conveyor_{pid}_{started or 0}_"
+
+
+def kill_tracked(prefix: str) -> int:
+    """SIGKILL every process (but this one) whose tracking id starts with ``prefix``;
+    how many. Like the runner's orphan clean-up, a process that set its tracking id to
+    something else (``RUNNER_TRACKING_ID=0``) is left alone."""
+    wanted = f"{TRACKING_VAR}={prefix}".encode()
+    me = os.getpid()
+    killed = 0
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return 0
+    for name in names:
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                environ = f.read()
+        except OSError:
+            continue  # gone, or not ours to read
+        if wanted not in environ:
+            continue
+        if any(item.startswith(wanted) for item in environ.split(b"\0")):
+            try:
+                os.kill(int(name), signal.SIGKILL)
+                killed += 1
+            except OSError:
+                pass
+    return killed
