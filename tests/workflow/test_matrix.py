@@ -295,3 +295,16 @@ def test_job_display_name() -> None:
 )
 def test_format_number(n: float, text: str) -> None:
     assert format_number(n) == text
+
+
+def test_a_huge_product_is_refused_before_it_is_expanded() -> None:
+    # 10**20 combinations: enumerating them would never end
+    with pytest.raises(MatrixError, match="more than 256 jobs"):
+        expand_matrix({f"k{i}": list(range(10)) for i in range(20)})
+    with pytest.raises(MatrixError, match="more than 256 jobs"):
+        expand_matrix({"a": list(range(300))})
+    # excludes still bring a product over the limit under it, as on GitHub
+    assert (
+        len(expand_matrix({"a": list(range(300)), "exclude": [{"a": i} for i in range(100)]}))
+        == 200
+    )

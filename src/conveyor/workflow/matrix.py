@@ -151,10 +151,17 @@ def expand_matrix(matrix: dict[str, Any]) -> list[dict[str, Any]]:
     originals: list[dict[str, Any]] = []
     if vectors:
         names = list(vectors)
+        # refused before it is expanded: a hostile product (20 keys of 10 values) must
+        # not be enumerated; excludes can only remove so much of a product this size
+        product = math.prod(len(v) for v in vectors.values())
+        if product > MAX_COMBINATIONS * _EXCLUDE_HEADROOM:
+            _check_size(product, exact=not excludes)
         for values in itertools.product(*vectors.values()):
             combo = dict(zip(names, values, strict=True))
             if not any(_filter_matches(combo, ex) for ex in excludes):
                 originals.append(combo)
+                if len(originals) > MAX_COMBINATIONS:  # includes only ever add more
+                    _check_size(len(originals), exact=False)
         _check_size(len(originals))
 
     # extras are kept apart so an include can never overwrite an original value
@@ -188,10 +195,16 @@ def _put(mapping: dict[str, Any], key: str, value: Any) -> None:
     mapping[key] = value
 
 
-def _check_size(n: int) -> None:
+# a product up to this many times the limit is enumerated, so that excludes can bring it
+# under the limit as on GitHub; beyond that it is refused without enumerating
+_EXCLUDE_HEADROOM = 64
+
+
+def _check_size(n: int, *, exact: bool = True) -> None:
     if n > MAX_COMBINATIONS:
+        count = f" ({n})" if exact else ""
         raise MatrixError(
-            f"Strategy produced more than {MAX_COMBINATIONS} jobs ({n}); "
+            f"Strategy produced more than {MAX_COMBINATIONS} jobs{count}; "
             f"a matrix may generate at most {MAX_COMBINATIONS} jobs per workflow run"
         )
 
