@@ -122,8 +122,11 @@ def test_kill_9_leaves_a_truthful_record(repo: Repo) -> None:
     proc.wait(timeout=30)
     os.killpg(step_group, 0)  # the step outlived Conveyor (nothing could stop it)...
 
+    work = repo.root / ".conveyor" / "runs" / "1" / "work"
+    assert work.is_dir()  # its scripts are still there (they may hold secrets)...
     listing = repo.cli("runs")
     _gone(step_group)  # ...until the next conveyor found the dead run and swept its jobs
+    assert not work.exists()
     assert listing.code == 0, listing.output
     row = listing.out.splitlines()[1].split()
     assert row[0] == "1" and row[4] == "failure", listing.out  # not "in_progress"

@@ -69,10 +69,20 @@ def end_dead_runs(store: Store) -> list[int]:
     from conveyor.procinfo import kill_tracked, tracking_prefix
 
     ended = store.reconcile()
-    for _, pid, started in ended:
+    for run_id, pid, started in ended:
         if pid:
             kill_tracked(tracking_prefix(pid, started))
+        row = store.run(run_id)
+        if row is not None and row.run_dir:
+            _remove_work(Path(row.run_dir))
     return [run_id for run_id, _, _ in ended]
+
+
+def _remove_work(run_dir: Path) -> None:
+    """A dead run's job folders go: its step scripts may hold secrets."""
+    from conveyor.executors.host import remove_tree
+
+    remove_tree(run_dir / "work")
 
 
 def run_to_end(plan: Plan, run: RunEnv) -> RunReport:
@@ -97,6 +107,7 @@ def _crashed(e: BaseException, run: RunEnv) -> RunCrashed:
     from conveyor.executors import stop_all
 
     stop_all()  # the jobs' threads will not tear down: nothing they started may outlive us
+    _remove_work(run.run_dir)
     masker: Masker = run.masker
     interrupted = isinstance(e, KeyboardInterrupt)
     data: dict[str, Any] = {
