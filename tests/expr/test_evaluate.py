@@ -186,6 +186,9 @@ def test_logical_short_circuits() -> None:
         ("matrix.nums[2]", 3),
         ("matrix.nums[3]", None),
         ("matrix.nums[-1]", None),
+        ("matrix.nums[2147483648]", None),  # beyond Int32
+        ("matrix.nums[1e400]", None),  # Infinity
+        ("matrix.nums[-1e400]", None),
         ("matrix.nums['1']", 2),  # index converted to a number
         ("matrix.nums[1.7]", 2),  # floored
         ("matrix.nums[true]", 2),

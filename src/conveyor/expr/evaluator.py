@@ -130,7 +130,8 @@ class _Evaluator:
 
 def _int_index(key: Any) -> int | None:
     number = to_number(key)
-    if math.isnan(number) or number < 0:
+    # the runner's index is an Int32: NaN, negatives, Infinity and beyond give null
+    if math.isnan(number) or number < 0 or number > 2147483647:
         return None
     number = math.floor(number)
     return int(number) if number <= 2147483647 else None
