@@ -161,3 +161,17 @@ def test_download_home_path_and_errors(make_call: MakeCall, dirs, two_artifacts)
         download(make_call, name="logs", **{"github-token": "t", "run-id": "123"})
     download(make_call, name="logs", path="tokless", **{"run-id": "123"})  # ignored without token
     assert (dirs["workspace"] / "tokless" / "README").exists()
+
+
+@pytest.mark.parametrize("name", [".", "..", "v1.2 final"])
+def test_any_valid_name_is_one_folder_of_the_store(make_call: MakeCall, dirs, name: str) -> None:
+    # names GitHub accepts, dots included, never reach outside the run's artifact store
+    write(dirs["workspace"], "f.txt")
+    (dirs["run"] / "keep.log").write_text("the run's own file")
+    upload(make_call, name, "f.txt")
+    store = dirs["run"] / "artifacts"
+    assert [p.name for p in store.iterdir()] == [name.replace(".", "%2E")]
+    assert (dirs["run"] / "keep.log").read_text() == "the run's own file"
+    assert not (dirs["run"] / "f.txt").exists() and not (dirs["run"].parent / "f.txt").exists()
+    download(make_call, name=name, path="got")
+    assert (dirs["workspace"] / "got" / "f.txt").read_text() == "f.txt"

@@ -15,7 +15,11 @@ from typing import Any
 
 from conveyor.actions.base import ActionCall, ActionFailed
 from conveyor.actions.builtin.step import expand_user, unset, warn
-from conveyor.actions.builtin.upload_artifact import artifacts_dir, digest_dir, locked_index
+from conveyor.actions.builtin.upload_artifact import (
+    artifact_folder,
+    digest_dir,
+    locked_index,
+)
 from conveyor.fileglob import name_matches
 
 INPUTS: dict[str, dict[str, str]] = {
@@ -79,7 +83,7 @@ def main(call: ActionCall) -> None:
             call.log(f"- {artifact['name']} (ID: {artifact['id']}, Size: {artifact['size']})")
     for artifact in chosen:
         artifact_name = str(artifact["name"])
-        source = artifacts_dir(call) / artifact_name
+        source = artifact_folder(call, artifact_name)
         if not source.is_dir():
             raise _failed(f"Artifact not found for name: {artifact_name}")
         if digest_dir(source) != artifact["digest"]:

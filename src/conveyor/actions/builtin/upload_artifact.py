@@ -61,6 +61,14 @@ def artifacts_dir(call: ActionCall) -> Path:
     return call.run_dir / "artifacts"
 
 
+def artifact_folder(call: ActionCall, name: str) -> Path:
+    """Where an artifact is kept: its name escaped (``%`` hex, dots included), so that any
+    name GitHub accepts — ``.`` and ``..`` among them — is one plain folder in the store."""
+    from urllib.parse import quote
+
+    return artifacts_dir(call) / quote(name, safe="-_ ").replace(".", "%2E")
+
+
 @contextmanager
 def locked_index(call: ActionCall) -> Iterator[dict[str, Any]]:
     """The run's artifact index, locked against other jobs; written back on exit."""
@@ -205,7 +213,7 @@ def main(call: ActionCall) -> None:
     call.log(f"With the provided path, there will be {len(files)} file{s} uploaded")
     with locked_index(call) as index:
         existing = index["artifacts"].get(name)
-        target = artifacts_dir(call) / name
+        target = artifact_folder(call, name)
         if existing is not None and not overwrite:
             raise ActionFailed(CONFLICT)
         if target.exists():
