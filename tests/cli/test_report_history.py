@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.harness import Repo
+from tests.harness import Repo, RepoFactory, child_command, child_env
 
 CI = """
 name: CI
@@ -217,3 +219,21 @@ def test_a_crash_is_recorded_with_a_masked_traceback(
     assert "RuntimeError" in crash and "s3cr3t-value" not in crash and "***" in crash
     res = repo.cli("runs")
     assert "failure" in res.out
+
+
+def test_logs_into_a_closed_pipe_stops_quietly(make_repo: RepoFactory) -> None:
+    repo = make_repo()
+    repo.workflow("on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: 'seq 1 200000'}]\n")
+    assert repo.run().code == 0
+    # `conveyor logs 1 | head -1`: head leaves after one line
+    cmd = [*child_command("module"), "logs", "1", "-C", str(repo.root)]
+    proc = subprocess.run(
+        " ".join(shlex.quote(c) for c in cmd) + " | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        timeout=120,
+    )
+    assert proc.stdout.startswith("=== a (success")
+    assert proc.stderr == ""  # no BrokenPipeError traceback

@@ -109,6 +109,25 @@ def test_matrix_filter(chain: Repo, marks: Path) -> None:
     assert matrices == [{"py": "3.12"}]
 
 
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ("pyy:3.12", "--matrix pyy: no job has a matrix key 'pyy'; keys: py"),
+        ("py:2.7", "--matrix py:2.7 matches no combination; py is one of: 3.11, 3.12"),
+    ],
+)
+def test_matrix_filter_matching_nothing_is_an_error(chain: Repo, given: str, says: str) -> None:
+    res = chain.run("-j", "test", "--matrix", given)
+    assert res.code == 2, res.output
+    assert says in res.err
+
+
+def test_an_unknown_event_is_an_error(chain: Repo) -> None:
+    res = chain.run(event="pushh")
+    assert res.code == 2
+    assert "unknown event 'pushh' (did you mean 'push'?)" in res.err
+
+
 def test_workflow_path_missing(chain: Repo) -> None:
     res = chain.run("-W", "nowhere.yml")
     assert res.code == 2

@@ -110,6 +110,10 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     if args.job and not the_plan.workflows:
         _unknown_job(args.job, workflows, event, root)
+    if not the_plan.workflows:
+        _unknown_event(event.name)
+    if matrix_filter:
+        _check_matrix_filter(matrix_filter, plan(workflows, event, root, only_job=args.job))
     per_file = resolve_inputs(
         event.name, event.payload, given_inputs, [wp.workflow for wp in the_plan.workflows]
     )
@@ -136,6 +140,41 @@ def _run(args: argparse.Namespace) -> int:
         event.payload.setdefault("inputs", {})
     assert repo_thread is not None
     return _execute(args, root, the_plan, secrets, variables, per_file, repo_thread.result())
+
+
+def _unknown_event(name: str) -> None:
+    """An event GitHub does not have is a mistake, not "nothing triggered"."""
+    from conveyor.workflow.validate_schema import EVENTS
+
+    if name not in EVENTS:
+        from difflib import get_close_matches
+
+        close = get_close_matches(name, list(EVENTS), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise UsageError(
+            f"unknown event '{name}'{hint}; GitHub's events are: {', '.join(sorted(EVENTS))}"
+        )
+
+
+def _check_matrix_filter(wanted: dict[str, str], full: Any) -> None:
+    """``--matrix K:V`` must name a key of some job's matrix and a value it takes."""
+    from conveyor.expr import to_string
+
+    combos = [c for wp in full.workflows for pj in wp.jobs.values() for c in (pj.matrix or [])]
+    dynamic = any(pj.matrix_dynamic for wp in full.workflows for pj in wp.jobs.values())
+    for key, value in wanted.items():
+        values = sorted({to_string(c[key]) for c in combos if key in c})
+        if not values:
+            if dynamic:
+                continue  # a matrix made by an expression may have it: known at run time
+            keys = sorted({k for c in combos for k in c})
+            listed = ", ".join(keys) if keys else "none (no job has a matrix)"
+            raise UsageError(f"--matrix {key}: no job has a matrix key '{key}'; keys: {listed}")
+        if value not in values:
+            raise UsageError(
+                f"--matrix {key}:{value} matches no combination; {key} is one of: "
+                + ", ".join(values)
+            )
 
 
 def _unknown_job(job: str, workflows: list[Any], event: Any, root: Path) -> None:
