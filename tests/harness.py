@@ -481,9 +481,10 @@ class EngineRun:
         from conveyor.engine.events import LogLine
 
         return [
-            e.text
+            line
             for e in self.events
             if isinstance(e, LogLine) and (job is None or (e.job and e.job.job_id == job))
+            for line in e.text.split("\n")
         ]
 
     def of(self, kind: type) -> list[Any]:

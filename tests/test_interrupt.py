@@ -110,6 +110,7 @@ jobs:
         run: echo two
       - name: waits
         run: |
+          echo three
           echo $$ > "$MARKER"
           sleep 600
 """
@@ -139,7 +140,9 @@ def test_kill_9_leaves_a_truthful_record(repo: Repo) -> None:
     assert "waits" not in shown.out  # it never finished
 
     logs = repo.cli("logs", "1")
-    assert "one" in logs.out.split() and "two" in logs.out.split()
+    words = logs.out.split()
+    assert "one" in words and "two" in words
+    assert "three" in words  # printed by the step still running when Conveyor was killed
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])

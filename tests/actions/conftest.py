@@ -68,7 +68,7 @@ def make_call(dirs: dict[str, Path], tmp_path: Path) -> Iterator[MakeCall]:
                 [str(a) for a in argv],
                 cwd=Path(cwd or call.workspace),
                 env=env or call.env,
-                on_line=lines.append,
+                on_output=lambda text: lines.extend(text.split("\n")),
                 timeout=None,
                 cancel=cancel,
             )

@@ -171,3 +171,34 @@ def test_an_uploaded_artifact_is_an_event(tmp_path: Path) -> None:
     (artifact,) = done.of(ArtifactUploaded)
     assert (artifact.name, artifact.size) == ("result", 6)
     assert (Path(artifact.path) / "out.txt").read_text() == "hello\n"
+
+
+def test_output_comes_a_read_at_a_time_in_order_with_commands_between(tmp_path: Path) -> None:
+    long_line = "x" * 200_000  # longer than one read of the pipe
+    done = engine_run(
+        tmp_path,
+        f"""
+        on: push
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  echo before
+                  echo "::warning::in between"
+                  echo after
+                  printf '{long_line}\\n'
+                  printf 'crlf\\r\\nlast without newline'
+        """,
+    )
+    assert done.report.conclusion == "success"
+    lines = done.lines("a")
+    assert lines.index("before") < lines.index("after")
+    assert lines[-2:] == ["crlf", "last without newline"]
+    assert long_line in lines
+    order = [
+        e.text if isinstance(e, LogLine) else "ANNOTATION"
+        for e in done.events
+        if isinstance(e, LogLine | Annotation) and (not isinstance(e, LogLine) or not e.style)
+    ]
+    assert order[:3] == ["before", "ANNOTATION", "after" + order[2][5:]]

@@ -39,7 +39,7 @@ class ScriptedFake(FakeExecutor):
         *,
         cwd: Path,
         env: Mapping[str, str],
-        on_line: Callable[[str], None],
+        on_output: Callable[[str], None],
         timeout: float | None,
         cancel: CancelToken,
     ) -> ExitInfo:
@@ -47,7 +47,9 @@ class ScriptedFake(FakeExecutor):
             data, _ = self.files[Path(argv[-1])]
             lines = [ln.strip() for ln in data.decode().splitlines() if ln.strip()]
             argv = ["fake", *(_VAR.sub(lambda m: env.get(m.group(1), ""), ln) for ln in lines)]
-        return super().run(argv, cwd=cwd, env=env, on_line=on_line, timeout=timeout, cancel=cancel)
+        return super().run(
+            argv, cwd=cwd, env=env, on_output=on_output, timeout=timeout, cancel=cancel
+        )
 
 
 def create(request: ExecutorRequest) -> ScriptedFake:

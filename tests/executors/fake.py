@@ -146,7 +146,7 @@ class FakeExecutor:
         *,
         cwd: Path,
         env: Mapping[str, str],
-        on_line: Callable[[str], None],
+        on_output: Callable[[str], None],
         timeout: float | None,
         cancel: CancelToken,
     ) -> ExitInfo:
@@ -155,8 +155,8 @@ class FakeExecutor:
 
         def write(text: str) -> None:
             *lines, pending[0] = (pending[0] + text).split("\n")
-            for line in lines:
-                on_line(line.rstrip("\r"))
+            if lines:
+                on_output("\n".join(line.rstrip("\r") for line in lines))
 
         exit = self._interpret(argv, cwd, env, "", timeout, cancel, write, write)
         write("\n" if pending[0] else "")  # the last line, without a newline

@@ -146,16 +146,18 @@ def run(
 ) -> Ran:
     lines: list[str] = []
 
-    def line(text: str) -> None:
-        lines.append(text)
+    def batch(text: str) -> None:
+        texts = text.split("\n")
+        lines.extend(texts)
         if on_line is not None:
-            on_line(text)
+            for text in texts:
+                on_line(text)
 
     exit = ex.run(
         argv,
         cwd=cwd,
         env=ex.base_env() if env is None else env,
-        on_line=line,
+        on_output=batch,
         timeout=timeout,
         cancel=cancel or CancelToken(),
     )

@@ -21,7 +21,7 @@ def test_calls_are_recorded_in_order(tmp_path: Path) -> None:
         ["fake", "echo hi"],
         cwd=paths.workspace,
         env={"A": "1"},
-        on_line=lambda _: None,
+        on_output=lambda _: None,
         timeout=None,
         cancel=CancelToken(),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections import deque
 from typing import IO, TYPE_CHECKING
 
 from conveyor.engine.events import (
@@ -75,15 +76,21 @@ class Console:
             self.stream.flush()
 
 
+# a failed step shows at most this many of its folded lines (the log keeps them all)
+_HIDDEN_MAX = 2000
+
+
 class _JobView:
     """What the console remembers of one job: its prefix and the folded lines."""
 
-    __slots__ = ("depth", "hidden", "prefix")
+    __slots__ = ("depth", "dropped", "hidden", "prefix")
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.depth = 0  # ::group:: nesting in the current step
-        self.hidden: list[str] = []  # folded lines of the current step, shown if it fails
+        # the last folded lines of the current step, shown if it fails; bounded in memory
+        self.hidden: deque[str] = deque(maxlen=_HIDDEN_MAX)
+        self.dropped = 0
 
 
 class ConsoleSink:
@@ -109,13 +116,17 @@ class ConsoleSink:
             if event.style:
                 console.write(view.prefix + self._styled(event.text, event.style))
             elif view.depth and not console.verbose:
-                view.hidden.append(event.text)
+                lines = event.text.split("\n")
+                view.dropped += max(0, len(view.hidden) + len(lines) - _HIDDEN_MAX)
+                view.hidden.extend(lines)
             else:
-                console.write(view.prefix + "  " + event.text)
+                lead = view.prefix + "  "
+                console.write(lead + event.text.replace("\n", "\n" + lead))
         elif isinstance(event, StepStarted):
             view = self._view(event.job)
             view.depth = 0
             view.hidden.clear()
+            view.dropped = 0
             console.write(view.prefix + self._styled(f"⭐ {event.name}", "title"))
         elif isinstance(event, StepFinished):
             self._step_finished(event)
@@ -142,11 +153,14 @@ class ConsoleSink:
         if rep.outcome == "skipped":
             return  # a step whose condition was false prints nothing, as on GitHub
         view = self._view(event.job)
-        if rep.outcome == "failure":
-            # unfold what the step's groups hid: the failure's context belongs on screen
-            for text in view.hidden:
-                self.console.write(view.prefix + "  " + text)
+        # unfold what the step's groups hid: the failure's context belongs on screen
+        if rep.outcome == "failure" and view.hidden:
+            lead = view.prefix + "  "
+            if view.dropped:
+                self.console.write(f"{lead}... {view.dropped} earlier lines: see the job's log")
+            self.console.write(lead + ("\n" + lead).join(view.hidden))
         view.hidden.clear()
+        view.dropped = 0
         view.depth = 0
         self.console.write(view.prefix + self._styled(step_result_text(rep), rep.outcome))
 

@@ -75,11 +75,12 @@ class StepFinished:
 
 
 class LogLine:
-    """One line of a job's log. ``style`` is "" for a step's own output; otherwise the
-    line comes from Conveyor: "title" (a step starts), "error", "warning", "notice",
-    "debug", "success", "failure", "cancelled", "skipped" or "info"."""
+    """Lines of a job's log. ``style`` is "" for a step's own output — then ``text`` may
+    hold several lines joined by "\\n", as many as one read of the process brought;
+    otherwise it is one line from Conveyor: "title" (a step starts), "error", "warning",
+    "notice", "debug", "success", "failure", "cancelled", "skipped" or "info"."""
 
-    # a hand-written class: one is made per output line, so it must be cheap
+    # a hand-written class: one is made per read of output, so it must be cheap
     __slots__ = ("job", "style", "text")
 
     def __init__(self, job: JobRef | None, text: str, style: str = "") -> None:

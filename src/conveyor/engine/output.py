@@ -37,7 +37,7 @@ class JobOutput:
         self.log_path = job.log
 
     def line(self, text: str) -> None:
-        """A line of step output."""
+        """Step output: one line, or several joined by "\\n" (a read's worth)."""
         self.bus.emit(LogLine(self.job, self.masker.mask(text)))
 
     def info(self, text: str, style: str = "info") -> None:

@@ -66,15 +66,25 @@ def exec_process(
     processor = CommandProcessor(masker=runner.run.masker, echo=debug)
     out = runner.out
 
-    def on_line(line: str) -> None:
-        cmd = processor.feed(line) if "::" in line else None
-        if cmd is None:
-            out.line(line)
-        else:
+    def on_output(text: str) -> None:
+        if "::" not in text:  # the common case: plain output, one event for the batch
+            out.line(text)
+            return
+        plain: list[str] = []  # output between commands, kept in order
+        for line in text.split("\n"):
+            cmd = processor.feed(line) if "::" in line else None
+            if cmd is None:
+                plain.append(line)
+                continue
+            if plain:
+                out.line("\n".join(plain))
+                plain.clear()
             _handle_command(runner, cmd, result, debug)
+        if plain:
+            out.line("\n".join(plain))
 
     result.exit = runner.executor.run(
-        argv, cwd=cwd, env=env, on_line=on_line, timeout=timeout, cancel=token
+        argv, cwd=cwd, env=env, on_output=on_output, timeout=timeout, cancel=token
     )
     _read_files(runner, files, result)
     return result

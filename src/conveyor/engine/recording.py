@@ -30,9 +30,6 @@ if TYPE_CHECKING:
     from conveyor.engine.events import Event
     from conveyor.store.db import Store
 
-# a log reaches the disk at the end of every step, and at least this often in between
-_FLUSH_EVERY = 0.25
-
 
 class _Writer:
     """Database writes on a thread of their own, in order: a job's thread hands a row over
@@ -70,7 +67,6 @@ class StoreSink:
         self.run_dir = run_dir
         self._rows: dict[str, int] = {}  # job key -> jobs row (used by the writer only)
         self._logs: dict[str, IO[str]] = {}
-        self._flushed = time.monotonic()
         self._writer = _Writer()
 
     def handle(self, event: Event) -> None:
@@ -124,24 +120,20 @@ class StoreSink:
             self._writer.submit(lambda: self.store.finish_run(self.run_id, data))
 
     def _log(self, key: str, text: str) -> None:
+        """Lines to the job's log, each stamped; written through at once, so a killed run
+        keeps every line it printed (one write per read of output, not per line)."""
         log = self._logs.get(key)
         if log is None:
             return
-        log.write(f"{time.strftime('%H:%M:%S')} {text}\n")
-        now = time.monotonic()
-        if now - self._flushed > _FLUSH_EVERY:
-            self._flushed = now
-            for f in self._logs.values():
-                f.flush()
+        stamp = time.strftime("%H:%M:%S") + " "
+        log.write(stamp + text.replace("\n", "\n" + stamp) + "\n")
+        log.flush()
 
     def _step_finished(self, event: StepFinished) -> None:
         rep = event.report
         key = event.job.key
-        log = self._logs.get(key)
         if rep.outcome != "skipped":
             self._log(key, step_result_text(rep))
-        if log is not None:
-            log.flush()
         if not event.nested:
             data = rep.to_dict()
 

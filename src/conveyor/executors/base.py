@@ -154,11 +154,13 @@ class Executor(Protocol):
         *,
         cwd: Path,
         env: Mapping[str, str],
-        on_line: Callable[[str], None],
+        on_output: Callable[[str], None],
         timeout: float | None,
         cancel: CancelToken,
     ) -> ExitInfo:
-        """Run one process to completion, streaming each output line to ``on_line``."""
+        """Run one process to completion, streaming its output (stdout and stderr as one)
+        to ``on_output`` in order: each call one or more whole lines joined by "\\n",
+        without the last newline and with "\\r\\n" made "\\n"."""
         ...
 
     def capture(

@@ -133,7 +133,7 @@ class HostExecutor:
         *,
         cwd: Path,
         env: Mapping[str, str],
-        on_line: Callable[[str], None],
+        on_output: Callable[[str], None],
         timeout: float | None,
         cancel: CancelToken,
     ) -> ExitInfo:
@@ -151,12 +151,12 @@ class HostExecutor:
                 start_new_session=True,
             )
         except OSError as e:  # as in capture: a missing program is exit 127 with a message
-            on_line(f"{argv[0]}: {e.strerror}")
+            on_output(f"{argv[0]}: {e.strerror}")
             return ExitInfo(code=127)
         with _stopping(proc, timeout, cancel, self._groups) as why:
             assert proc.stdout is not None
             try:
-                _pump(proc, proc.stdout.fileno(), on_line)
+                _pump(proc, proc.stdout.fileno(), on_output)
                 code = proc.wait()
             finally:
                 proc.stdout.close()
@@ -340,15 +340,16 @@ def _copy(source: Path, dest: Path) -> None:
         shutil.copy2(source, dest, follow_symlinks=False)
 
 
-def _pump(proc: subprocess.Popen[bytes], fd: int, on_line: Callable[[str], None]) -> None:
-    """Stream lines until EOF, or until the process has exited and its output is drained.
+def _pump(proc: subprocess.Popen[bytes], fd: int, on_output: Callable[[str], None]) -> None:
+    """Stream output a read at a time, as whole lines, until EOF, or until the process has
+    exited and its output is drained.
 
-    A background child (``server &``) may hold the pipe open for ever; it must not
-    hold the step too.
+    A background child (``server &``) may hold the pipe open for ever; it must not hold
+    the step too. A line longer than a read is gathered in pieces (linear, however long).
     """
     poller = select.poll()
     poller.register(fd, select.POLLIN | select.POLLHUP)
-    pending = b""
+    pending: list[bytes] = []  # the start of a line not ended yet
     while True:
         if not poller.poll(100):
             if proc.poll() is not None:
@@ -357,12 +358,24 @@ def _pump(proc: subprocess.Popen[bytes], fd: int, on_line: Callable[[str], None]
         chunk = os.read(fd, 65536)
         if not chunk:
             break
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            on_line(line.decode("utf-8", "replace").rstrip("\r"))
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            pending.append(chunk)
+            continue
+        head = b"".join((*pending, chunk[:end])) if pending else chunk[:end]
+        pending = [chunk[end + 1 :]] if end + 1 < len(chunk) else []
+        on_output(_text(head + b"\n"))
     if pending:
-        on_line(pending.decode("utf-8", "replace").rstrip("\r"))
+        on_output(_text(b"".join(pending)))
+
+
+def _text(data: bytes) -> str:
+    """Whole lines as text: "\\r\\n" made "\\n", without the last newline."""
+    # "\n" never occurs inside a UTF-8 sequence: each piece decodes on its own
+    text = data.decode("utf-8", "replace")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return text[:-1] if text.endswith("\n") else text
 
 
 def remove_tree(top: Path) -> None:

@@ -46,7 +46,7 @@ def _call(
             [str(a) for a in argv],
             cwd=where,
             env=env or call.env,
-            on_line=runner.out.line,
+            on_output=runner.out.line,
             timeout=None,
             cancel=tokens[0],
         )
