@@ -505,7 +505,7 @@ def engine_run(
     from conveyor.engine.context import repo_info
     from conveyor.engine.events import EventBus
     from conveyor.engine.masking import Masker
-    from conveyor.engine.recording import StoreSink
+    from conveyor.engine.recording import LogSink, StoreSink
     from conveyor.engine.runenv import RunEnv
     from conveyor.engine.start import run_to_end, start_run
     from conveyor.workflow.event import load_event
@@ -531,7 +531,7 @@ def engine_run(
         def close(self) -> None:
             pass
 
-    store_sink = StoreSink(started.store, started.run_id, started.run_dir)
+    store_sink = StoreSink(started.store, started.run_id)
     run = RunEnv(
         repo=repo,
         event=event,
@@ -542,7 +542,7 @@ def engine_run(
         cache_dir=root / ".conveyor" / "cache",
         tool_cache=root / ".conveyor" / "tools",
         actions_dir=root / ".conveyor" / "actions",
-        bus=EventBus([store_sink, Collect(), *(sinks or [])]),
+        bus=EventBus([store_sink, LogSink(started.run_dir), Collect(), *(sinks or [])]),
         masker=masker,
         secrets=dict(secrets or {}),
         base_env=dict(os.environ),

@@ -237,3 +237,17 @@ def test_logs_into_a_closed_pipe_stops_quietly(make_repo: RepoFactory) -> None:
     )
     assert proc.stdout.startswith("=== a (success")
     assert proc.stderr == ""  # no BrokenPipeError traceback
+
+
+def test_a_broken_store_does_not_lose_the_run(make_repo: RepoFactory) -> None:
+    repo = make_repo()
+    repo.workflow("on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: echo hello}]\n")
+    store = repo.root / ".conveyor" / "conveyor.db"
+    store.parent.mkdir(parents=True)
+    store.write_bytes(b"this is not a database" * 100)
+    r = repo.run()
+    assert r.code == 0, r.output
+    assert r.report["conclusion"] == "success"  # the report is still written
+    (warning,) = [line for line in r.err.splitlines() if "run store" in line]
+    assert "cannot be used" in warning and "Traceback" not in r.err
+    assert "hello" in r.logs  # and the job's log

@@ -203,7 +203,7 @@ def _execute(
     from conveyor.cli.console import Console, ConsoleSink
     from conveyor.engine.events import EventBus, RunSink
     from conveyor.engine.masking import Masker
-    from conveyor.engine.recording import ReportSink, StoreSink
+    from conveyor.engine.recording import LogSink, ReportSink, StoreSink
     from conveyor.engine.runenv import RunEnv
     from conveyor.engine.start import RunCrashed, run_to_end, start_run
     from conveyor.store.paths import cache_root, data_dir
@@ -214,10 +214,11 @@ def _execute(
     started = start_run(data_dir(root), repo, the_plan.event)
     colour = False if args.no_color else None
     console = Console(colour=colour, verbose=args.verbose, quiet=args.quiet)
-    sinks: list[RunSink] = [
-        StoreSink(started.store, started.run_id, started.run_dir),
-        ConsoleSink(console),
-    ]
+    sinks: list[RunSink] = [LogSink(started.run_dir), ConsoleSink(console)]
+    if started.store is not None:
+        sinks.insert(0, StoreSink(started.store, started.run_id))
+    else:
+        print(f"conveyor: warning: {started.problem}", file=sys.stderr)
     if args.report:
         sinks.append(ReportSink(Path(args.report)))
     cache = cache_root()
@@ -255,7 +256,8 @@ def _execute(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        started.store.close()
+        if started.store is not None:
+            started.store.close()
     print_summary(report, console, the_plan.not_triggered)
     if report.conclusion in ("success", "skipped"):
         return 0

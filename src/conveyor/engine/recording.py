@@ -58,27 +58,23 @@ class _Writer:
         self._thread.join()
 
 
-class StoreSink:
-    """Job rows, step rows and log files, as the events come."""
+class LogSink:
+    """Each job's log file and step summary, written as the output comes: a killed run
+    keeps every line it printed."""
 
-    def __init__(self, store: Store, run_id: int, run_dir: Path) -> None:
-        self.store = store
-        self.run_id = run_id
+    def __init__(self, run_dir: Path) -> None:
         self.run_dir = run_dir
-        self._rows: dict[str, int] = {}  # job key -> jobs row (used by the writer only)
         self._logs: dict[str, IO[str]] = {}
-        self._writer = _Writer()
 
     def handle(self, event: Event) -> None:
-        if self._writer.error is not None:  # the event bus drops this sink and says why
-            raise self._writer.error
         if isinstance(event, LogLine):
             if event.job is not None:
                 self._log(event.job.key, event.text)
         elif isinstance(event, StepStarted):
             self._log(event.job.key, f"⭐ {event.name}")
         elif isinstance(event, StepFinished):
-            self._step_finished(event)
+            if event.report.outcome != "skipped":
+                self._log(event.job.key, step_result_text(event.report))
         elif isinstance(event, GroupStarted):
             self._log(event.job.key, f"::group::{event.title}")
         elif isinstance(event, GroupEnded):
@@ -86,42 +82,22 @@ class StoreSink:
         elif isinstance(event, Annotation):
             self._log(event.job.key, event.text)
         elif isinstance(event, JobStarted):
-            job = event.job
-            path = Path(job.log)
+            path = Path(event.job.log)
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._logs[job.key] = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed at JobFinished
-
-            def started() -> None:
-                self._rows[job.key] = self.store.job_started(
-                    self.run_id, job.workflow, job.job_id, job.name, job.matrix, job.log
-                )
-
-            self._writer.submit(started)
+            self._logs[event.job.key] = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed at JobFinished
         elif isinstance(event, JobFinished):
-            rep = event.report
-            self._log(event.job.key, job_result_text(rep))
+            self._log(event.job.key, job_result_text(event.report))
             log = self._logs.pop(event.job.key, None)
             if log is not None:
                 log.close()
-            key, data = event.job.key, rep.to_dict()
-
-            def finished() -> None:
-                row = self._rows.pop(key, 0)
-                if row:
-                    self.store.job_finished(row, data)
-
-            self._writer.submit(finished)
         elif isinstance(event, Summary):
             path = self.run_dir / "summaries" / f"{event.job.key}.md"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(event.markdown, encoding="utf-8")
-        elif isinstance(event, RunFinished):
-            data = event.data
-            self._writer.submit(lambda: self.store.finish_run(self.run_id, data))
 
     def _log(self, key: str, text: str) -> None:
-        """Lines to the job's log, each stamped; written through at once, so a killed run
-        keeps every line it printed (one write per read of output, not per line)."""
+        """Lines to the job's log, each stamped; written through at once (one write per
+        read of output, not per line)."""
         log = self._logs.get(key)
         if log is None:
             return
@@ -129,25 +105,58 @@ class StoreSink:
         log.write(stamp + text.replace("\n", "\n" + stamp) + "\n")
         log.flush()
 
-    def _step_finished(self, event: StepFinished) -> None:
-        rep = event.report
-        key = event.job.key
-        if rep.outcome != "skipped":
-            self._log(key, step_result_text(rep))
-        if not event.nested:
-            data = rep.to_dict()
-
-            def finished() -> None:
-                row = self._rows.get(key)
-                if row is not None:
-                    self.store.step_finished(row, data)
-
-            self._writer.submit(finished)
-
     def close(self) -> None:
         for log in self._logs.values():
             log.close()
         self._logs.clear()
+
+
+class StoreSink:
+    """Job and step rows in the run store, as the run goes, written on a thread of their
+    own. When the database fails (disk full, locked) the run goes on; the failure is
+    raised, once, at ``close``, where the event bus reports it in one line."""
+
+    def __init__(self, store: Store, run_id: int) -> None:
+        self.store = store
+        self.run_id = run_id
+        self._rows: dict[str, int] = {}  # job key -> jobs row (used by the writer only)
+        self._writer = _Writer()
+
+    def handle(self, event: Event) -> None:
+        submit = self._writer.submit
+        if isinstance(event, StepFinished):
+            if not event.nested:
+                key, step = event.job.key, event.report.to_dict()
+
+                def step_done() -> None:
+                    row = self._rows.get(key)
+                    if row is not None:
+                        self.store.step_finished(row, step)
+
+                submit(step_done)
+        elif isinstance(event, JobStarted):
+            job = event.job
+
+            def started() -> None:
+                self._rows[job.key] = self.store.job_started(
+                    self.run_id, job.workflow, job.job_id, job.name, job.matrix, job.log
+                )
+
+            submit(started)
+        elif isinstance(event, JobFinished):
+            key, data = event.job.key, event.report.to_dict()
+
+            def job_done() -> None:
+                row = self._rows.pop(key, 0)
+                if row:
+                    self.store.job_finished(row, data)
+
+            submit(job_done)
+        elif isinstance(event, RunFinished):
+            data = event.data
+            submit(lambda: self.store.finish_run(self.run_id, data))
+
+    def close(self) -> None:
         self._writer.close()
         if self._writer.error is not None:
             raise self._writer.error

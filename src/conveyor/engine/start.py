@@ -28,7 +28,8 @@ class StartedRun:
     run_id: int
     run_dir: Path
     event_path: Path  # GITHUB_EVENT_PATH
-    store: Store
+    store: Store | None  # None: the store could not be used; the run goes on unrecorded
+    problem: str = ""  # why there is no store, in one line
 
 
 class RunCrashed(Exception):
@@ -45,22 +46,49 @@ class RunCrashed(Exception):
 
 
 def start_run(data: Path, repo: RepoInfo, event: Event) -> StartedRun:
-    """Open the store under ``data`` (ending runs whose process died), and start a run."""
+    """Open the store under ``data`` (ending runs whose process died), and start a run.
+
+    A store that cannot be used (corrupt, locked too long, disk full) does not stop the
+    run: it goes on unrecorded, with its logs, summaries and report still written, and
+    ``problem`` says why in one line.
+    """
+    import sqlite3
+
     from conveyor.store.db import Store
 
-    store = Store(data / "conveyor.db")
-    end_dead_runs(store)
+    data.mkdir(parents=True, exist_ok=True)
     ignore = data / ".gitignore"
     if not ignore.exists():  # run history is not part of the repository: git ignores it
         ignore.write_text("*\n", encoding="utf-8")
-    run_id = store.start_run(
-        repo.full_name, event.name, event.ref, event.sha, data / "runs", pid=os.getpid()
-    )
+    path = data / "conveyor.db"
+    store: Store | None = None
+    problem = ""
+    try:
+        store = Store(path)
+        end_dead_runs(store)
+        run_id = store.start_run(
+            repo.full_name, event.name, event.ref, event.sha, data / "runs", pid=os.getpid()
+        )
+    except (sqlite3.Error, OSError) as e:
+        if store is not None:
+            store.close()
+        store = None
+        problem = (
+            f"the run store {path} cannot be used ({e}): this run is not recorded in the "
+            "history; move the file aside to start a new one"
+        )
+        run_id = _next_unrecorded(data / "runs")
     run_dir = data / "runs" / str(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     event_path = run_dir / "event.json"
     event_path.write_text(json.dumps(event.payload, indent=2), encoding="utf-8")
-    return StartedRun(run_id, run_dir, event_path, store)
+    return StartedRun(run_id, run_dir, event_path, store, problem)
+
+
+def _next_unrecorded(runs: Path) -> int:
+    """A run number for a run the store could not record: after every run folder."""
+    taken = [int(p.name) for p in runs.iterdir() if p.name.isdigit()] if runs.is_dir() else []
+    return max(taken, default=0) + 1
 
 
 def end_dead_runs(store: Store) -> list[int]:
