@@ -646,3 +646,22 @@ def test_more_error_cases(text, line, col, fragment):
     err = only(text)
     at(err, line, col)
     assert fragment in err.message
+
+
+@pytest.mark.parametrize(
+    ("pattern", "says"),
+    [
+        ("[", "missing ']'"),
+        ("!a[z-a]", "invalid range 'z-a'"),
+        ("+x", "'+' in '+x' must follow"),
+        ("[]", "empty '[]'"),
+    ],
+)
+def test_invalid_filter_globs_are_located_errors(pattern: str, says: str) -> None:
+    text = (
+        "on:\n  push:\n    branches: ['main', '" + pattern + "']\n"
+        "jobs:\n  a:\n    runs-on: x\n    steps: [{run: 'true'}]\n"
+    )
+    (err,) = errors(text)
+    assert (err.pos.line, err.pos.col) == (3, 24)  # the pattern itself
+    assert says in err.message and err.kind == "filter"

@@ -130,7 +130,9 @@ def _check_event_config(ctx: Ctx, path: Path, event: str, spec: EventSpec, confi
             _check_call_outputs(ctx, sub, value)
         elif key == "secrets":
             _check_call_secrets(ctx, sub, value)
-        else:  # branches, tags, paths, their -ignore twins, workflows, names, versions
+        elif key in _GLOB_FILTERS:
+            _check_globs(ctx, sub, value)
+        else:  # workflows, names, versions
             check_string_list(ctx, sub, value)
     for name in EXCLUSIVE_FILTERS:
         if name in config and f"{name}-ignore" in config:
@@ -140,6 +142,24 @@ def _check_event_config(ctx: Ctx, path: Path, event: str, spec: EventSpec, confi
                 f'keep "{name}" and exclude with "!pattern" entries instead',
                 K_FILTER,
             )
+
+
+_GLOB_FILTERS = frozenset(
+    ("branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore")
+)
+
+
+def _check_globs(ctx: Ctx, path: Path, value: Any) -> None:
+    """Filter patterns GitHub would reject (an unclosed ``[``, a bad range, a ``?`` or
+    ``+`` with nothing to repeat) are errors at the pattern, as GitHub rejects the file."""
+    from conveyor.workflow.globs import GlobError, compile_pattern, split_negation
+
+    for i, item in enumerate(check_string_list(ctx, path, value)):
+        try:
+            compile_pattern(split_negation(item)[1])
+        except GlobError as e:
+            sub = (*path, i) if isinstance(value, list) else path
+            ctx.error(ctx.at_value(sub), f"invalid filter pattern: {e}", K_FILTER)
 
 
 def _check_types(ctx: Ctx, path: Path, event: str, spec: EventSpec, value: Any) -> None:
