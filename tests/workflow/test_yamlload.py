@@ -174,3 +174,13 @@ def test_empty_document():
     doc = load("# nothing\n")
     assert doc.value is None
     assert doc.positions[()] == Pos("w.yml", 1, 1)
+
+
+def test_an_alias_bomb_is_cut_off_by_the_value_budget() -> None:
+    # ten levels of ten aliases each: 10**10 values if expanded
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]")
+    with pytest.raises(WorkflowError, match="more than 100,000 values") as caught:
+        load_yaml("\n".join(lines) + "\non: push\n", "bomb.yml")
+    assert caught.value.kind == "yaml" and caught.value.pos is not None
