@@ -184,3 +184,8 @@ def test_an_alias_bomb_is_cut_off_by_the_value_budget() -> None:
     with pytest.raises(WorkflowError, match="more than 100,000 values") as caught:
         load_yaml("\n".join(lines) + "\non: push\n", "bomb.yml")
     assert caught.value.kind == "yaml" and caught.value.pos is not None
+
+
+def test_an_integer_beyond_the_digit_limit_is_a_double() -> None:
+    assert resolve_plain("9" * 5000) == math.inf  # not a ValueError traceback
+    assert resolve_plain("-" + "9" * 5000) == -math.inf

@@ -88,7 +88,10 @@ def resolve_plain(text: str) -> Any:
     if text[0] not in _NUMBER_START:
         return text
     if _INT10.match(text):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # beyond Python's digit limit: a double, as GitHub reads it
+            return float(text)
     if _INT8.match(text):
         return int(text[2:], 8)
     if _INT16.match(text):
