@@ -665,3 +665,20 @@ def test_invalid_filter_globs_are_located_errors(pattern: str, says: str) -> Non
     (err,) = errors(text)
     assert (err.pos.line, err.pos.col) == (3, 24)  # the pattern itself
     assert says in err.message and err.kind == "filter"
+
+
+@pytest.mark.parametrize("uses", ["./../x", "./a/../../x", "actions/checkout/../../x@v4"])
+def test_an_action_path_climbing_out_is_an_error(uses: str) -> None:
+    text = f"on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: {uses}\n"
+    (err,) = errors(text)
+    assert "climbs out of its repository" in err.message
+    assert (err.pos.line, err.pos.col) == (6, 15)
+
+
+def test_parse_uses_refuses_paths_out_of_their_folder() -> None:
+    from conveyor.actions.base import parse_uses
+
+    for uses in ("./../x", "owner/repo/../../x@v1"):
+        with pytest.raises(ValueError, match="climbs out"):
+            parse_uses(uses)
+    assert parse_uses("./a/../b").path == "./a/../b"  # stays inside: fine

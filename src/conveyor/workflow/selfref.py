@@ -43,3 +43,17 @@ def self_ref_path(uses: str) -> str:
             "e.g. '$/.github/actions/my-action'"
         )
     return "/".join(parts)
+
+
+def climbs_out(path: str) -> bool:
+    """``path`` (``/``-separated, relative) leaves the folder it is relative to: more
+    ``..`` segments than names before them, at some point."""
+    depth = 0
+    for part in path.split("/"):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif part not in ("", "."):
+            depth += 1
+    return False
