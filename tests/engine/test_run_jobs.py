@@ -383,3 +383,27 @@ def test_failure_function_false_after_continue_on_error_job(run_wf: RunWorkflow)
     )
     assert r.code == 0
     assert r.job("on_fail")["conclusion"] == "skipped"
+
+
+def test_legs_for_other_operating_systems_are_not_run_and_say_why(run_wf: RunWorkflow) -> None:
+    r = run_wf(
+        """
+        on: push
+        jobs:
+          t:
+            strategy:
+              matrix:
+                os: [ubuntu-latest, windows-latest, macos-14]
+            runs-on: ${{ matrix.os }}
+            steps:
+              - run: echo hi
+        """
+    )
+    assert r.code == 0, r.output
+    assert r.conclusion == "success"
+    assert r.job("t", os="ubuntu-latest")["conclusion"] == "success"
+    for os_label in ("windows-latest", "macos-14"):
+        job = r.job("t", os=os_label)
+        assert job["conclusion"] == "skipped"
+        assert f"not run: runs-on '{os_label}'" in job["error"]
+        assert all(s["conclusion"] == "skipped" for s in job["steps"])

@@ -13,7 +13,7 @@ from conveyor.engine.output import JobOutput
 from conveyor.engine.report import JobReport, StepReport
 from conveyor.engine.request import JobRequest
 from conveyor.engine.runenv import RunEnv
-from conveyor.engine.scope import PostStep, Scope, StepFailed
+from conveyor.engine.scope import NotServed, PostStep, Scope, StepFailed
 from conveyor.executors import ExecutorUnavailable, create_executor
 from conveyor.executors.base import CancelToken, Executor, ExecutorRequest, JobPaths
 from conveyor.executors.watchdog import WATCHDOG
@@ -243,6 +243,11 @@ class JobRunner:
             self._run_post_steps(scope)
             self.report.outputs = self._job_outputs(scope)
             self._finish_environment(scope)
+        except NotServed as e:
+            # a windows/macos leg of a matrix: not run here, which is no failure of the run
+            self.out.info(str(e), "warning")
+            self.report.error = self.run.masker.mask(str(e))
+            scope.status = "skipped"
         except StepFailed as e:
             # the job failed while being set up: its steps never ran, as on GitHub
             self.out.info(f"Error: {e}", "error")
@@ -309,9 +314,9 @@ class JobRunner:
         for label in labels:
             low = label.lower()
             if low.startswith(("windows", "macos")) or low in ("windows", "macos", "macOS"):
-                raise StepFailed(
-                    f"runs-on '{label}': this runner is Linux; Conveyor runs jobs on this "
-                    "machine's operating system only"
+                raise NotServed(
+                    f"not run: runs-on '{label}' needs a {label.split('-')[0]} runner, and "
+                    "this machine runs Linux jobs only"
                 )
         return labels
 

@@ -17,6 +17,11 @@ class StepFailed(Exception):
     """A step failed before or outside its process (bad expression, missing action...)."""
 
 
+class NotServed(StepFailed):
+    """No runner here can take the job (``runs-on: windows-latest`` on Linux): the job is
+    not run, and says why, rather than failing."""
+
+
 @record(frozen=True, slots=True)
 class Origin:
     """The repository a workflow or action file comes from: what ``$/`` in its ``uses:``
