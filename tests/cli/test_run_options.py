@@ -272,3 +272,11 @@ def test_relative_workflow_path_is_read_from_the_c_directory(repo: Repo, tmp_pat
     res = repo.run("-W", ".github/workflows/ci.yml", "--list")
     assert res.code == 0, res.output
     assert "real" in res.out and "decoy" not in res.out
+
+
+def test_run_from_a_subdirectory_names_the_repository_root(chain: Repo) -> None:
+    sub = chain.root / "src" / "pkg"
+    sub.mkdir(parents=True)
+    res = conveyor("run", "-C", str(sub))
+    assert res.code == 2
+    assert f"this is a subdirectory of the repository {chain.root}" in res.err

@@ -41,10 +41,17 @@ def load_workflows(root: Path, selector: str | None) -> list[Any]:
     else:
         paths = discover_workflows(root)
     if not paths:
-        raise UsageError(
+        message = (
             f"no workflow files found in {root / '.github' / 'workflows'} "
             "(expected *.yml or *.yaml files)"
         )
+        top = _repository_root(root)
+        if top is not None and top != root and (top / ".github" / "workflows").is_dir():
+            message += (
+                f"; this is a subdirectory of the repository {top}: run there, or "
+                f"'conveyor run -C {top}'"
+            )
+        raise UsageError(message)
     workflows: list[Any] = []
     problems: list[str] = []
     cache = cache_root() / "workflows"
@@ -60,6 +67,14 @@ def load_workflows(root: Path, selector: str | None) -> list[Any]:
     if problems:
         raise UsageError("\n".join(problems))
     return workflows
+
+
+def _repository_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding ``.git``."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
