@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 from conveyor.actions.base import ActionRef
 from conveyor.actions.manifest import Manifest
+from conveyor.engine.kinds.nodes import node_for
 from conveyor.engine.process import condition_holds, exec_process, outcome_of
 from conveyor.engine.report import Conclusion, StepReport
 from conveyor.engine.scope import PostStep, ProcessResult, StepFailed
@@ -48,16 +49,11 @@ def run_node(
         )
     if using == "node12":
         runner.out.info(
-            f"Warning: Node.js 12 actions are deprecated; '{ref.raw}' runs with the 'node' "
-            "found on PATH. Please update the action to use Node.js 20 or later.",
+            f"Warning: Node.js 12 actions are deprecated; '{ref.raw}' runs on a newer Node.js. "
+            "Please update the action to use Node.js 20 or later.",
             "warning",
         )
-    node = which_in(runner, env, "node")
-    if node is None:
-        raise StepFailed(
-            f"'{ref.raw}' is a JavaScript action ({manifest.using}) but no 'node' "
-            "is on PATH: install Node.js or add actions/setup-node before it"
-        )
+    node = node_for(runner, env, using, ref.raw)
     runs = manifest.runs
     main = runs.get("main")
     if not main:
@@ -136,11 +132,13 @@ def run_pre(
     runner.out.step_started(name)
     inputs = action_inputs(runner, manifest.inputs, step, scope, ref.raw)
     env = runner.evaluate_env(step.env, scope, runner.env_context(scope))
-    node = which_in(runner, env, "node")
     outcome: Conclusion = "failure"
-    if node is None:
-        runner.out.info(f"Error: '{ref.raw}' needs 'node' on PATH", "error")
-    else:
+    try:
+        node: str | None = node_for(runner, env, manifest.using, ref.raw)
+    except StepFailed as e:
+        node = None
+        runner.out.info(f"Error: {e}", "error")
+    if node is not None:
         action_env = {
             **env,
             **input_env(inputs),
@@ -164,7 +162,3 @@ def run_pre(
     runner.out.step_finished(rep)
     if outcome == "failure":
         scope.status = "failure"
-
-
-def which_in(runner: JobContext, env: dict[str, str], program: str) -> str | None:
-    return runner.executor.which(program, runner.process_path(env))
