@@ -280,3 +280,19 @@ def test_run_from_a_subdirectory_names_the_repository_root(chain: Repo) -> None:
     res = conveyor("run", "-C", str(sub))
     assert res.code == 2
     assert f"this is a subdirectory of the repository {chain.root}" in res.err
+
+
+def test_a_filtered_out_workflow_runs_on_purpose_with_ignore_filters(
+    make_repo: RepoFactory,
+) -> None:
+    repo = make_repo()
+    repo.workflow(
+        "on:\n  push:\n    branches: [release]\n"
+        "jobs:\n  a:\n    runs-on: x\n    steps: [{run: echo forced-run}]\n"
+    )
+    skipped = repo.run()
+    assert skipped.code == 0 and "forced-run" not in skipped.output
+    assert "to run it anyway, whatever its filters say: --ignore-filters" in skipped.err
+    forced = repo.run("--ignore-filters")
+    assert forced.code == 0, forced.output
+    assert "forced-run" in forced.output

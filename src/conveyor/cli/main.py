@@ -161,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--offline", action="store_true", help="never fetch remote actions; use cached ones only"
     )
+    run.add_argument(
+        "--ignore-filters",
+        action="store_true",
+        help="run workflows that listen to EVENT even when their branches/tags/paths/types "
+        "filters leave them out",
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="unfold ::group:: output")
     run.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     run.add_argument("--no-color", action="store_true", help="no colours (also: NO_COLOR=1)")

@@ -120,7 +120,14 @@ def _run(args: argparse.Namespace) -> int:
     except EventError as e:
         raise UsageError(str(e)) from None
     try:
-        the_plan = plan(workflows, event, root, only_job=args.job, matrix_filter=matrix_filter)
+        the_plan = plan(
+            workflows,
+            event,
+            root,
+            only_job=args.job,
+            matrix_filter=matrix_filter,
+            ignore_filters=args.ignore_filters,
+        )
     except WorkflowError as e:
         raise UsageError(str(e)) from None
     if args.job and not the_plan.workflows:
@@ -142,9 +149,12 @@ def _run(args: argparse.Namespace) -> int:
         print_dry_run(the_plan, root)
         return 0
     if not the_plan.workflows:
+        listening = {wf.path for wf in workflows if event.name in wf.on}
         for file, reason in the_plan.not_triggered:
             print(f"{file}: not triggered by {event.name}: {reason}", file=sys.stderr)
         print(f"no workflow is triggered by '{event.name}'", file=sys.stderr)
+        if any(file in listening for file, _ in the_plan.not_triggered):
+            print("to run it anyway, whatever its filters say: --ignore-filters", file=sys.stderr)
         if args.report:  # a report still says what happened: nothing ran, and why
             from conveyor.engine.report import RunReport
 

@@ -126,14 +126,17 @@ def plan(
     *,
     only_job: str | None = None,
     matrix_filter: dict[str, str] | None = None,
+    ignore_filters: bool = False,
 ) -> Plan:
-    """Which workflows this event triggers, and each one's job plan."""
+    """Which workflows this event triggers, and each one's job plan. With
+    ``ignore_filters`` a workflow that listens to the event runs whatever its filters say
+    (``conveyor run --ignore-filters``)."""
     from conveyor.workflow.triggers import match_trigger
 
     result = Plan(event=event)
     for wf in workflows:
         decision = match_trigger(wf.on, event, repo)
-        if not decision.triggered:
+        if not decision.triggered and not (ignore_filters and event.name in wf.on):
             result.not_triggered.append((wf.path, decision.reason))
             continue
         if only_job is not None and only_job not in wf.jobs:
