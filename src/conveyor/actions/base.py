@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from conveyor.executors.base import Captured
 from conveyor.records import field, record
-from conveyor.workflow.selfref import climbs_out, is_self_ref, self_ref_path
+from conveyor.workflow.selfref import is_self_ref, self_ref_path, uses_climbs_out
 
 
 class ActionFailed(Exception):
@@ -52,9 +52,9 @@ def parse_uses(uses: str) -> ActionRef:
     """Parse ``./path``, ``$/path``, ``docker://image`` or ``owner/repo[/path]@ref``;
     ValueError if none."""
     uses = uses.strip()
+    if uses_climbs_out(uses):
+        raise ValueError(f"'{uses}' climbs out of its folder with '..'")
     if uses.startswith("./") or uses == ".":
-        if climbs_out(uses):
-            raise ValueError(f"'{uses}' climbs out of the workspace with '..'")
         return ActionRef(raw=uses, kind="local", path=uses)
     if is_self_ref(uses):
         try:
@@ -69,15 +69,12 @@ def parse_uses(uses: str) -> ActionRef:
             f"'{uses}' is not a valid action reference: use './path/to/action', "
             "'$/path/to/action', 'owner/repo@ref', 'owner/repo/path@ref' or 'docker://image'"
         )
-    path = m.group(3).lstrip("/")
-    if ".." in path.split("/"):
-        raise ValueError(f"'{uses}' climbs out of the action's repository with '..'")
     return ActionRef(
         raw=uses,
         kind="remote",
         owner=m.group(1),
         repo=m.group(2),
-        path=path,
+        path=m.group(3).lstrip("/"),
         ref=m.group(4),
     )
 

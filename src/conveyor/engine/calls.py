@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from conveyor.engine.report import JobReport, WorkflowReport
 from conveyor.engine.scope import Origin
 from conveyor.executors.base import CancelToken
-from conveyor.workflow.selfref import climbs_out, is_self_ref, self_ref_path
+from conveyor.workflow.selfref import is_self_ref, self_ref_path, uses_climbs_out
 
 if TYPE_CHECKING:
     from conveyor.engine.runenv import RunEnv
@@ -66,9 +66,7 @@ def load_called(wr: Caller, uses: str) -> tuple[Workflow, Origin]:
     run = wr.run
     uses = uses.strip()
     origin = Origin()
-    where = uses.partition("@")[0]
-    local = where.startswith("./")
-    if climbs_out(where) if local else ".." in where.split("/")[2:]:
+    if uses_climbs_out(uses):
         raise CallError(f"'{uses}' climbs out of its repository with '..'")
     if uses.startswith("./"):
         root = run.repo.root

@@ -57,3 +57,14 @@ def climbs_out(path: str) -> bool:
         elif part not in ("", "."):
             depth += 1
     return False
+
+
+def uses_climbs_out(uses: str) -> bool:
+    """A ``uses:`` whose path leaves its folder: ``./../x`` (the workspace) or
+    ``owner/repo/../../x@ref`` (the action's repository)."""
+    where = uses.strip().partition("@")[0]
+    if where.startswith(("docker://", PREFIX)):
+        return False  # an image; or $/, which self_ref_path checks
+    if where.startswith("./") or where == ".":
+        return climbs_out(where)
+    return ".." in where.split("/")[2:]

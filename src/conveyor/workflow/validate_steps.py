@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conveyor.workflow.selfref import climbs_out, is_self_ref, self_ref_path
+from conveyor.workflow.selfref import is_self_ref, self_ref_path, uses_climbs_out
 from conveyor.workflow.validate_expr import check_if
 from conveyor.workflow.validate_schema import ID_RE, RUN_STEP_KEYS, STEP_KEYS, USES_STEP_KEYS
 from conveyor.workflow.validate_util import (
@@ -116,17 +116,6 @@ def _check_step_id(ctx: Ctx, path: Path, value: Any) -> None:
         )
 
 
-def _escapes(uses: str) -> bool:
-    """``./../x`` or ``owner/repo/../../x@ref``: a path out of the workspace or the
-    action's repository."""
-    uses = uses.strip()
-    if uses.startswith("docker://"):
-        return False
-    if uses.startswith("./") or uses == ".":
-        return climbs_out(uses)
-    return ".." in uses.partition("@")[0].split("/")[2:]
-
-
 def _check_uses(ctx: Ctx, path: Path, value: Any) -> None:
     if not isinstance(value, str) or not value:
         bad_type(ctx, path, value, "a non-empty string")
@@ -137,7 +126,7 @@ def _check_uses(ctx: Ctx, path: Path, value: Any) -> None:
         except ValueError as e:
             ctx.error(ctx.at_value(path), f'invalid action reference "{value}": {e}', K_STEP)
         return
-    if not has_expr(value) and _escapes(value):
+    if not has_expr(value) and uses_climbs_out(value):
         ctx.error(
             ctx.at_value(path),
             f'invalid action reference "{value}": the path climbs out of its '
