@@ -34,6 +34,7 @@ class JobOutput:
         self.bus = bus
         self.job = job
         self.masker = masker
+        self.log_path = job.log
 
     def line(self, text: str) -> None:
         """Step output: one line, or several joined by "\\n" (a read's worth)."""

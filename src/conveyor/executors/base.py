@@ -179,3 +179,6 @@ class Executor(Protocol):
     def teardown(self) -> None:
         """Stop what the job left running and remove its environment."""
         ...
+
+
+ExecutorFactory = Callable[[ExecutorRequest], Executor]

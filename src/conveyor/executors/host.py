@@ -181,8 +181,7 @@ class HostExecutor:
         for pgid in self._groups:
             _signal_group(pgid, signal.SIGKILL)
             _LIVE.discard(pgid)
-        if self._groups:  # a job that started no process left none behind: no /proc scan
-            kill_tracked(self.tracking_id)
+        kill_tracked(self.tracking_id)
         remove_tree(self._job_dir)
 
 
