@@ -126,7 +126,10 @@ def _in_process(argv: list[str], cwd: Path | None, env: Mapping[str, str]) -> tu
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
         ):
-            code = main(argv)
+            try:
+                code = main(argv)
+            except SystemExit as e:  # argparse's usage errors: as the process would exit
+                code = e.code if isinstance(e.code, int) else 1
     except BaseException:
         # keep what it printed before raising for pytest's failure report
         sys.stdout.write(_value(out))
@@ -498,10 +501,12 @@ def engine_run(
     secrets: Mapping[str, str] | None = None,
     executor: str | None = None,
     sinks: list[Any] | None = None,
+    capacity: int | None = None,
 ) -> EngineRun:
     """Write ``workflow`` to ``root`` (a plain folder is enough), then plan and run it with
     ``start_run``/``run_to_end``, its events going to the store and to a collecting sink
-    (plus ``sinks``); ``executor`` names a registered executor for every job."""
+    (plus ``sinks``); ``executor`` names a registered executor for every job, ``capacity``
+    is `--jobs`."""
     from conveyor.engine.context import repo_info
     from conveyor.engine.events import EventBus
     from conveyor.engine.masking import Masker
@@ -548,5 +553,7 @@ def engine_run(
         base_env=dict(os.environ),
         executor=executor,
     )
+    if capacity:
+        run.capacity = capacity
     report = run_to_end(the_plan, run)
     return EngineRun(report, started.store, started.run_id, started.run_dir, events)

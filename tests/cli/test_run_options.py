@@ -296,3 +296,23 @@ def test_a_filtered_out_workflow_runs_on_purpose_with_ignore_filters(
     forced = repo.run("--ignore-filters")
     assert forced.code == 0, forced.output
     assert "forced-run" in forced.output
+
+
+def test_jobs_1_runs_one_job_at_a_time(repo: Repo, marks: Path) -> None:
+    steps = "".join(
+        f"  j{i}:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f"      - run: echo start >> {marks}/log; sleep 0.05; echo end >> {marks}/log\n"
+        for i in range(4)
+    )
+    repo.workflow("on: push\njobs:\n" + steps, "ci.yml")
+    repo.commit()
+    res = repo.run("--jobs", "1")
+    assert res.code == 0, res.output
+    assert (marks / "log").read_text().split() == ["start", "end"] * 4
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many"])
+def test_jobs_must_be_a_positive_number(repo: Repo, value: str) -> None:
+    res = repo.run("--jobs", value)
+    assert res.code == 2
+    assert "expected a whole number of at least 1" in res.err

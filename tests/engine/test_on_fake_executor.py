@@ -11,8 +11,12 @@ directly instead of through the executor would show.
 from __future__ import annotations
 
 import re
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,3 +208,56 @@ def test_a_job_container_needs_a_container_executor(tmp_path: Path) -> None:
     (job,) = done.report.workflows[0].jobs
     assert job.conclusion == "failure"
     assert "jobs.c.container is not supported yet" in (job.error or "")
+
+
+class CountingFake(ScriptedFake):
+    """Counts how many jobs run a process at once, and the threads alive meanwhile."""
+
+    lock = threading.Lock()
+    running = 0
+    most = 0
+    threads = 0
+
+    def run(self, argv: list[str], **kwargs: Any) -> ExitInfo:
+        cls = CountingFake
+        with cls.lock:
+            cls.running += 1
+            cls.most = max(cls.most, cls.running)
+            cls.threads = max(cls.threads, threading.active_count())
+        try:
+            time.sleep(0.001)  # gives other jobs the chance to overlap (bounds, not timing)
+            return super().run(argv, **kwargs)
+        finally:
+            with cls.lock:
+                cls.running -= 1
+
+
+def test_jobs_limit_bounds_running_jobs_and_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(EXECUTORS, "counting", __name__ + "_counting")
+    module = type(sys)("counting")
+    module.create = CountingFake  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, __name__ + "_counting", module)
+    jobs = "".join(
+        f"  j{i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo {i}\n"
+        for i in range(200)
+    )
+    matrix = (
+        "  m:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n"
+        f"        n: [{', '.join(str(n) for n in range(60))}]\n"
+        "    steps:\n      - run: echo ${{ matrix.n }}\n"
+        "  last:\n    needs: [m, j0, j199]\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo last\n"
+    )
+    CountingFake.running = CountingFake.most = CountingFake.threads = 0
+    before = threading.active_count()
+    done = engine_run(
+        tmp_path, "on: push\njobs:\n" + jobs + matrix, executor="counting", capacity=3
+    )
+    conclusions = _jobs(done)
+    assert len(conclusions) == 261 and set(conclusions.values()) == {"success"}
+    assert "last" in done.lines("last")
+    assert 1 <= CountingFake.most <= 3
+    # the scheduler, <= 3 job threads, <= 3 matrix workers and the store's writer
+    assert CountingFake.threads <= before + 10

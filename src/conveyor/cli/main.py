@@ -19,6 +19,7 @@ examples:
   conveyor run --dry-run                plan everything, run nothing (offline)
   conveyor run workflow_dispatch --input level=debug
   conveyor run --secret API_TOKEN=s3cr3t --secret-file .secrets --report report.json
+  conveyor run --jobs 2                 at most two jobs at once (default: CPU count, >= 4)
 
 secrets are masked (***) in every line printed, log file, summary and report.
 --secret NAME (without =VALUE) takes the value from the environment variable NAME.
@@ -28,7 +29,7 @@ every run is recorded: see 'conveyor runs' and 'conveyor logs last'.
 
 exit status: 0 when every triggered workflow succeeds (or none is triggered),
 1 when one fails or is cancelled, 2 for bad input (unreadable workflow, unknown
-job, bad option), 130 when interrupted with Ctrl-C.
+job, bad option), 130 when interrupted with Ctrl-C (143 SIGTERM, 129 SIGHUP).
 """
 
 MAIN_EPILOG = """start with:
@@ -151,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="plan and print what would run; execute nothing",
     )
+    run.add_argument(
+        "--jobs",
+        "--concurrent-jobs",
+        dest="jobs",
+        type=_positive_int,
+        metavar="N",
+        help="run at most N jobs at once, across all workflows and matrix combinations "
+        "(default: the CPU count, at least 4)",
+    )
     run.add_argument("--report", metavar="FILE", help="write the run's JSON report here")
     run.add_argument(
         "--actions-url",
@@ -216,6 +226,16 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
     validate.add_argument("-W", "--workflows", metavar="PATH", help="a workflow file or directory")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -270,6 +270,8 @@ def _execute(
         offline=args.offline,
         base_env=_base_env(secrets),
     )
+    if args.jobs:
+        run.capacity = args.jobs
     previous = _install_interrupt(run, console)
     try:
         report = run_to_end(the_plan, run)

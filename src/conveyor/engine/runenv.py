@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,10 +42,21 @@ class RunEnv:
     stop_signal: int = 0  # the signal that cancelled the run, if one did
     base_env: dict[str, str] = field(default_factory=dict)  # the runner's own environment
     executor: str | None = None  # a name in conveyor.executors.EXECUTORS; None: by the job
+    # how many jobs run at once, like a runner host's capacity (`--jobs`); every job of the
+    # run, of every workflow and called workflow, takes one of these slots while it runs
+    capacity: int = field(default_factory=lambda: default_capacity())
+    _slots: threading.Semaphore | None = None
     # secrets of called reusable workflows, by reference (a JobRequest holds the reference)
     _secret_sets: dict[str, dict[str, str]] = field(default_factory=dict)
     _names: set[str] = field(default_factory=set)
     _names_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def job_slot(self) -> threading.Semaphore:
+        """The run-wide semaphore a job holds while it runs (``capacity`` slots)."""
+        with self._names_lock:
+            if self._slots is None:
+                self._slots = threading.Semaphore(max(1, self.capacity))
+            return self._slots
 
     def secret_set(self, ref: str) -> dict[str, str]:
         """The secrets a job reads: the run's own (``""``) or a called workflow's."""
@@ -72,3 +84,9 @@ class RunEnv:
                 name = f"{base}-{n}"
             self._names.add(name)
             return name
+
+
+def default_capacity() -> int:
+    """Jobs at once when `--jobs` isn't given: the CPU count, as act's --concurrent-jobs,
+    but at least 4 so a small machine still overlaps jobs that mostly wait."""
+    return max(4, os.cpu_count() or 1)

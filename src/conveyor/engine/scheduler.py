@@ -7,6 +7,7 @@ import queue
 import re
 import threading
 import time
+from collections import deque
 from typing import Any
 
 from conveyor.engine import strategy
@@ -128,33 +129,51 @@ class WorkflowRunner:
         return report, jobs
 
     def _run_dag(self, pending: list[str]) -> None:
-        """Start every job whose needs are done; a lone ready job runs on this thread."""
+        """Start every job whose needs are done, at most ``run.capacity`` at a time; a lone
+        ready job runs on this thread. Linear in jobs and needs: each finished job only
+        looks at the jobs that need it."""
         done: queue.SimpleQueue[tuple[str, NodeResult | BaseException]] = queue.SimpleQueue()
+        jobs = self.plan.jobs
+        blockers: dict[str, int] = {}
+        dependents: dict[str, list[str]] = {}
+        ready: deque[str] = deque()
+        for key in pending:
+            needs = [n for n in dict.fromkeys(jobs[key].needs) if n not in self.results]
+            blockers[key] = len(needs)
+            for n in needs:
+                dependents.setdefault(n, []).append(key)
+            if not needs:
+                ready.append(key)
+        cap = max(1, self.run.capacity)
         running = 0
 
         def work(key: str) -> None:
             try:
-                done.put((key, self._run_node(self.plan.jobs[key])))
+                done.put((key, self._run_node(jobs[key])))
             except BaseException as e:  # re-raised on the scheduling thread
                 done.put((key, e))
 
-        while pending or running:
-            ready = [k for k in pending if all(n in self.results for n in self.plan.jobs[k].needs)]
-            for key in ready:
-                pending.remove(key)
+        def finished(key: str, result: NodeResult) -> None:
+            self.results[key] = result
+            for dep in dependents.pop(key, ()):
+                blockers[dep] -= 1
+                if blockers[dep] == 0:
+                    ready.append(dep)
+
+        while ready or running:
             if len(ready) == 1 and not running:
-                self.results[ready[0]] = self._run_node(self.plan.jobs[ready[0]])
+                key = ready.popleft()
+                finished(key, self._run_node(jobs[key]))
                 continue
-            for key in ready:
+            while ready and running < cap:
+                key = ready.popleft()
                 threading.Thread(target=work, args=(key,), name=f"job-{key}", daemon=True).start()
                 running += 1
-            if not running:
-                break
             key, result = done.get()
             running -= 1
             if isinstance(result, BaseException):
                 raise result
-            self.results[key] = result
+            finished(key, result)
 
     # -- one DAG node ---------------------------------------------------------------------
 
@@ -266,30 +285,34 @@ class WorkflowRunner:
     def _run_matrix(self, pj: PlannedJob, combos: list[dict[str, Any] | None]) -> NodeResult:
         fail_fast, limit = strategy.limits(pj, lambda: self._eval_ctx(pj, "success"), len(combos))
         matrix_cancel = CancelToken(self.cancel)
-        slots = threading.BoundedSemaphore(limit)
         reports: list[JobReport | None] = [None] * len(combos)
         failed_flags = [False] * len(combos)
         finished: list[JobReport] = []  # in the order the combinations completed
         lock = threading.Lock()
+        todo = iter(enumerate(combos))  # combinations start in order, max-parallel at once
 
-        def one(i: int, combo: dict[str, Any] | None) -> None:
-            with slots:
+        def worker() -> None:
+            while True:
+                with lock:
+                    item = next(todo, None)
+                if item is None:
+                    return
+                i, combo = item
                 rep, counted_failure = self._run_instance(
                     pj, combo, i, len(combos), fail_fast, limit, matrix_cancel
                 )
-            with lock:
-                reports[i] = rep
-                failed_flags[i] = counted_failure
-                finished.append(rep)
-            if counted_failure and fail_fast and len(combos) > 1:
-                matrix_cancel.set("fail-fast")
+                with lock:
+                    reports[i] = rep
+                    failed_flags[i] = counted_failure
+                    finished.append(rep)
+                if counted_failure and fail_fast and len(combos) > 1:
+                    matrix_cancel.set("fail-fast")
 
-        if len(combos) == 1:
-            one(0, combos[0])
+        workers = min(limit, max(1, self.run.capacity), len(combos))
+        if workers <= 1:
+            worker()
         else:
-            threads = [
-                threading.Thread(target=one, args=(i, c), daemon=True) for i, c in enumerate(combos)
-            ]
+            threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
             for t in threads:
                 t.start()
             for t in threads:
@@ -351,7 +374,8 @@ class WorkflowRunner:
                 log_name=log_name,
                 origin=self.origin,
             )
-            rep = JobRunner(self.run, spec, cancel).run_job()
+            with self.run.job_slot():
+                rep = JobRunner(self.run, spec, cancel).run_job()
         finally:
             release()
         counted = rep.conclusion == "failure" and not self._job_continue_on_error(pj, combo)
