@@ -4,6 +4,8 @@ import base64
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conveyor.engine.masking import Masker, encoded_variations
 
@@ -181,3 +183,70 @@ def test_concurrent_add_and_mask() -> None:
     assert errors == []
     assert m.mask(line) == " ".join(["***"] * len(secrets))
     assert m.secrets == frozenset(secrets)
+
+
+def _reference(values: set[str], text: str) -> str:
+    """The runner's algorithm, plainly: every occurrence of every value, ranges merged
+    when they overlap or touch, each merged range one mask."""
+    ranges = sorted(
+        (i, i + len(v)) for v in values for i in range(len(text)) if text.startswith(v, i)
+    )
+    out, pos, cur = [], 0, None
+    for start, end in ranges:
+        if cur and start <= cur[1]:
+            cur = (cur[0], max(cur[1], end))
+            continue
+        if cur:
+            out += [text[pos : cur[0]], "***"]
+            pos = cur[1]
+        cur = (start, end)
+    if cur:
+        out += [text[pos : cur[0]], "***"]
+        pos = cur[1]
+    return "".join(out) + text[pos:]
+
+
+def _registered(masker: Masker) -> set[str]:
+    return {v for s in masker.secrets for v in (s, *encoded_variations(s))}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    secrets=st.lists(st.text("abc-", min_size=1, max_size=20), min_size=1, max_size=60),
+    text=st.text("abc-x\n", max_size=300),
+)
+def test_masking_matches_the_reference_with_few_and_many_values(
+    secrets: list[str], text: str
+) -> None:
+    """Small alphabets make values overlap, touch and contain each other; past 32 values
+    the k-gram index answers instead of the plain scan, and both must agree with it."""
+    masker = Masker()
+    for s in secrets:
+        masker.add(s)
+    assert masker.mask(text) == _reference(_registered(masker), text)
+
+
+def test_a_thousand_masks_each_masked_in_a_line() -> None:
+    import secrets as random_secrets
+
+    values = [random_secrets.token_urlsafe(4 + i % 40) for i in range(1000)]
+    masker = Masker()
+    for i, v in enumerate(values):
+        masker.add(v)
+        assert masker.mask(f"line {i}: {v}.") == f"line {i}: ***."
+    text = "".join(f"{i} {v} end\n" for i, v in enumerate(values))
+    assert masker.mask(text) == "".join(f"{i} *** end\n" for i in range(1000))
+
+
+@pytest.mark.parametrize(
+    ("secret", "text", "expected"),
+    [
+        ("abab", "xabababx", "x***x"),  # overlapping occurrences: one mask
+        ("ab", "abab ab", "*** ***"),  # touching: one mask
+        ("tok", "tok" * 100_000, "***"),  # a long line of touching hits
+    ],
+)
+def test_back_to_back_occurrences_are_one_mask(secret: str, text: str, expected: str) -> None:
+    masker = Masker()
+    masker.add(secret)
+    assert masker.mask(text) == expected

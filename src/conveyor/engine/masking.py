@@ -14,19 +14,21 @@ touching ranges are merged, and each merged range becomes a single ``***``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import threading
 from typing import Any
 
 from conveyor.jsontext import json_escape
+from conveyor.records import field, record
 
 __all__ = ["MASK", "Masker", "encoded_variations"]
 
 MASK = "***"
 
 _LINE_BREAKS = re.compile(r"[\r\n]+")
-# Up to this many values a loop of `in` scans beats one regex alternation (measured).
-_PREFILTER_THRESHOLD = 32
+# Up to this many values a loop of `in` scans beats the k-gram index (measured).
+_FEW = 32
 
 _XML = {"<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", "&": "&amp;"}
 _XML_NEEDS_ESCAPE = re.compile("[<>\"'&]")
@@ -68,20 +70,84 @@ def encoded_variations(value: str) -> list[str]:
     return result
 
 
-class Masker:
-    """Thread-safe set of secrets; ``mask`` is lock-free and cheap when nothing matches.
+@functools.lru_cache(maxsize=1024)
+def _border_free(value: str) -> bool:
+    """No proper prefix of ``value`` is also its suffix (KMP failure function), so two of
+    its occurrences can touch but never overlap."""
+    fail = [0] * len(value)
+    k = 0
+    for i in range(1, len(value)):
+        while k and value[i] != value[k]:
+            k = fail[k - 1]
+        if value[i] == value[k]:
+            k += 1
+        fail[i] = k
+    return not value or fail[-1] == 0
 
-    Writers build a new immutable tuple under a lock and swap the reference; readers just
-    load the current tuple, so a concurrent ``add`` is seen either fully or not at all.
+
+# Many values: each goes in a tier by length. An occurrence of a value at least 2k-1 long
+# always covers one of the text's k-grams that start at a multiple of k, so the text is cut
+# into such grams (one C-level findall) and looked up in a set: the cost of a scan does not
+# grow with the number of values, and adding one costs its length.
+_TIERS = tuple((k, re.compile(f".{{{k}}}", re.S)) for k in (8, 4, 2))
+_TIER_MIN = {k: 2 * k - 1 for k, _ in _TIERS}
+
+
+@record(slots=True)
+class _Index:
+    """Values by their k-grams, for each tier; shorter values in ``short``."""
+
+    grams: dict[int, dict[str, list[str]]] = field(
+        default_factory=lambda: {k: {} for k in _TIER_MIN}
+    )
+    keys: dict[int, set[str]] = field(default_factory=lambda: {k: set() for k in _TIER_MIN})
+    short: list[str] = field(default_factory=list)
+
+    def add(self, value: str) -> None:
+        for k, _ in _TIERS:
+            if len(value) >= _TIER_MIN[k]:
+                grams, keys = self.grams[k], self.keys[k]
+                for i in dict.fromkeys(value[i : i + k] for i in range(len(value) - k + 1)):
+                    grams.setdefault(i, []).append(value)
+                    keys.add(i)
+                return
+        self.short.append(value)
+
+    def present(self, text: str) -> list[str]:
+        found = [v for v in self.short if v in text]
+        for k, cut in _TIERS:
+            keys = self.keys[k]
+            if not keys:
+                continue
+            hits = keys.intersection(cut.findall(text))
+            if hits:
+                grams = self.grams[k]
+                candidates = {v: None for g in hits for v in grams[g]}
+                found.extend(v for v in candidates if v in text)
+        return found
+
+
+@record(slots=True, frozen=True)
+class _Snapshot:
+    values: tuple[str, ...]  # every value and encoding, while there are few
+    many: bool = False  # more than _FEW: look in the masker's index (under its lock)
+
+
+class Masker:
+    """Thread-safe set of secrets; ``mask`` is cheap when nothing matches.
+
+    Writers build a new immutable snapshot under a lock and swap the reference; readers
+    just load the current one, so a concurrent ``add`` is seen either fully or not at all.
+    Past ``_FEW`` values (``::add-mask::`` in a loop) an index of k-grams takes over, read
+    and written under the lock: adding N values costs O(N), and a scan does not grow with N.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._originals: frozenset[str] = frozenset()
-        # Snapshot read by mask(): every registered value and encoding (sorted only for
-        # determinism) plus, when there are many, one compiled alternation that rejects a
-        # clean line in a single scan.
-        self._state: tuple[tuple[str, ...], re.Pattern[str] | None] = ((), None)
+        self._state = _Snapshot(())
+        self._known: set[str] = set()
+        self._index = _Index()
 
     @property
     def secrets(self) -> frozenset[str]:
@@ -105,39 +171,49 @@ class Masker:
             new = [c for c in dict.fromkeys(candidates) if c and c not in self._originals]
             if not new:
                 return
-            values = set(self._state[0])
+            added: list[str] = []
             for c in new:
-                values.add(c)
-                values.update(encoded_variations(c))
-            ordered = tuple(sorted(values, key=lambda v: (-len(v), v)))
-            prefilter = (
-                re.compile("|".join(map(re.escape, ordered)))
-                if len(ordered) > _PREFILTER_THRESHOLD
-                else None
-            )
+                for v in (c, *encoded_variations(c)):
+                    if v not in self._known:
+                        self._known.add(v)
+                        added.append(v)
+            for v in added:
+                self._index.add(v)
             self._originals = self._originals | frozenset(new)
-            self._state = (ordered, prefilter)
+            if len(self._known) > _FEW:
+                self._state = _Snapshot((), many=True)
+            else:
+                self._state = _Snapshot((*self._state.values, *added))
+
+    def _present(self, state: _Snapshot, text: str) -> list[str]:
+        """The values that occur in ``text``."""
+        if state.many:
+            with self._lock:
+                return self._index.present(text)
+        # `in` is a fast C scan; most texts hold no secret and leave with an empty list
+        return [v for v in state.values if v in text]
 
     def mask(self, text: str) -> str:
         """Replace every secret occurrence; merged overlapping/adjacent hits become one ``***``."""
-        values, prefilter = self._state
-        if not values or not text:
+        state = self._state
+        if not (state.values or state.many) or not text:
             return text
-        if prefilter is not None and prefilter.search(text) is None:
+        present = self._present(state, text)
+        if not present:
             return text
-        hits: list[tuple[int, int]] | None = None
-        for v in values:
-            # `in` is a fast C scan; the vast majority of lines leave here with no allocation.
-            if v in text:
-                if hits is None:
-                    hits = []
-                n = len(v)
-                i = text.find(v)
-                while i >= 0:
-                    hits.append((i, i + n))
-                    i = text.find(v, i + 1)
-        if hits is None:
-            return text
+        if len(present) == 1:
+            value = present[0]
+            # the common case, one secret on many lines: when two occurrences can neither
+            # overlap nor touch, a plain replace is exact
+            if value + value not in text and _border_free(value):
+                return text.replace(value, MASK)
+        hits: list[tuple[int, int]] = []
+        for v in present:
+            n = len(v)
+            i = text.find(v)
+            while i >= 0:
+                hits.append((i, i + n))
+                i = text.find(v, i + 1)
         hits.sort()
         parts: list[str] = []
         pos = 0
@@ -160,7 +236,7 @@ class Masker:
         """Mask strings inside dicts/lists/tuples (keys included); other values unchanged."""
         if isinstance(value, str):
             return self.mask(value)
-        if not self._state[0]:
+        if not (self._state.values or self._state.many):
             return value
         if isinstance(value, dict):
             return {self.mask_obj(k): self.mask_obj(v) for k, v in value.items()}
