@@ -11,6 +11,7 @@ runs, unlike a local action's; github.action_repository / action_ref are set for
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -488,3 +489,65 @@ jobs:
     home = project.root.parent / "cache" / "actions" / "acme" / "echo"
     commits = [p for p in home.iterdir() if p.is_dir() and not p.name.startswith(".")]
     assert len(commits) == 1, commits
+
+
+def test_local_repository_replaces_an_action_without_fetching(
+    project: Project, server: ActionServer, tmp_path: Path
+) -> None:
+    """act's --local-repository: the folder serves `owner/repo@ref`, as is (no git)."""
+    folder = tmp_path / "echo-dev"
+    folder.mkdir()
+    for name, text in ECHO_ACTION.items():
+        (folder / name).write_text(textwrap.dedent(text))
+    (folder / "VERSION").write_text("dev\n")
+    project.workflow(uses_workflow("acme/echo@v1"))
+    # the server has no acme/echo at all: a fetch would fail
+    r = project.run("--actions-url", server.url, "--local-repository", f"acme/echo@v1={folder}")
+    assert r.code == 0, r.text()
+    assert r.step("build", "remote")["outputs"] == {"said": "hi-dev"}
+    # another ref of the same repository is not mapped, so it is fetched (and fails here)
+    project.workflow(uses_workflow("acme/echo@v2"))
+    r = project.run("--actions-url", server.url, "--local-repository", f"acme/echo@v1={folder}")
+    assert r.code == 1
+    assert "could not fetch action acme/echo@v2" in r.text() + str(r.report)
+
+
+def test_local_repository_without_ref_serves_every_ref_and_reusable_workflows(
+    project: Project, server: ActionServer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "workflows"
+    (folder / ".github" / "workflows").mkdir(parents=True)
+    (folder / ".github" / "workflows" / "greet.yml").write_text(textwrap.dedent(CALLED))
+    project.workflow(CALLER)
+    url = "https://github.com/Acme/Workflows"  # act's URL form; names match case-blind
+    r = project.run("--actions-url", server.url, "--local-repository", f"{url}={folder}")
+    assert r.code == 0, r.text()
+    assert "caller got hello push x2" in r.logs
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("acme/echo@v1", "must look like owner/repo@ref=DIR"),
+        ("acme@v1=.", "must look like owner/repo@ref=DIR"),
+        ("acme/echo@=.", "must look like owner/repo@ref=DIR"),
+        ("acme/echo@v1=no-such-dir", "no-such-dir is not a directory"),
+    ],
+)
+def test_local_repository_bad_values_are_usage_errors(
+    project: Project, value: str, says: str
+) -> None:
+    project.workflow(uses_workflow("acme/echo@v1"))
+    r = project.run("--local-repository", value)
+    assert r.code == 2
+    assert says in r.err
+
+
+def test_a_folder_of_git_mirrors_serves_as_actions_url(
+    project: Project, server: ActionServer
+) -> None:
+    server.publish("acme/echo", ECHO_ACTION, tags=("v1",))
+    project.workflow(uses_workflow("acme/echo@v1"))
+    r = project.run("--actions-url", str(server.srv))  # a plain path, not a URL
+    assert r.code == 0, r.text()
+    assert r.step("build", "remote")["outputs"] == {"said": "hi-1"}

@@ -169,6 +169,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $CONVEYOR_ACTIONS_URL or https://github.com)",
     )
     run.add_argument(
+        "--local-repository",
+        action="append",
+        default=[],
+        metavar="REPO@REF=DIR",
+        help="use folder DIR for action or reusable-workflow repository REPO at REF, no "
+        "fetch (as act's); REPO=DIR for every ref (repeatable). For a folder of git "
+        "mirrors (DIR/owner/repo), use --actions-url DIR",
+    )
+    run.add_argument(
         "--offline", action="store_true", help="never fetch remote actions; use cached ones only"
     )
     run.add_argument(

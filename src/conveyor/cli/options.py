@@ -33,6 +33,30 @@ def pairs(items: list[str], sep: str, what: str) -> dict[str, str]:
     return result
 
 
+def local_repositories(items: list[str], base: Path) -> dict[str, Path]:
+    """``--local-repository [URL/]owner/repo[@ref]=DIR`` (as act's): keys ``owner/repo@ref``
+    or, without a ref, ``owner/repo`` (every ref), lower-cased as GitHub matches names."""
+    result: dict[str, Path] = {}
+    for item in items:
+        spec, found, folder = item.partition("=")
+        name = spec.split("://", 1)[-1]
+        if "://" in spec:  # https://github.com/owner/repo@v1: the host names no folder
+            name = name.split("/", 1)[-1]
+        repo, at, ref = name.partition("@")
+        parts = repo.strip("/").split("/")
+        if not found or not folder or len(parts) != 2 or not all(parts) or (at and not ref):
+            raise UsageError(
+                f"--local-repository '{item}' must look like owner/repo@ref=DIR "
+                "(or owner/repo=DIR for every ref)"
+            )
+        path = (base / folder).resolve()
+        if not path.is_dir():
+            raise UsageError(f"--local-repository {item}: {folder} is not a directory")
+        key = "/".join(parts).lower() + (f"@{ref}" if ref else "")
+        result[key] = path
+    return result
+
+
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         quote, value = value[0], value[1:-1]

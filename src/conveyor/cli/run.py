@@ -15,6 +15,7 @@ from conveyor.cli.options import (
     UsageError,
     collect_secrets,
     collect_vars,
+    local_repositories,
     pairs,
     read_dotenv,
     resolve_inputs,
@@ -110,6 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     given_inputs = pairs(args.input, "=", "--input")
     secrets = collect_secrets(args)
     variables = collect_vars(args)
+    local_repos = local_repositories(args.local_repository, Path.cwd())
     repo_thread = None
     if not (args.list or args.graph or args.dry_run):
         # owner/name and actor cost a git call: overlap it with loading and planning
@@ -164,7 +166,9 @@ def _run(args: argparse.Namespace) -> int:
     if event.name == "workflow_dispatch":
         event.payload.setdefault("inputs", {})
     assert repo_thread is not None
-    return _execute(args, root, the_plan, secrets, variables, per_file, repo_thread.result())
+    return _execute(
+        args, root, the_plan, secrets, variables, per_file, repo_thread.result(), local_repos
+    )
 
 
 def _unknown_event(name: str) -> None:
@@ -224,6 +228,7 @@ def _execute(
     variables: dict[str, str],
     inputs: dict[str, DispatchInputs],
     repo: Any,
+    local_repos: dict[str, Path],
 ) -> int:
     from conveyor.cli.console import Console, ConsoleSink
     from conveyor.engine.events import EventBus, RunSink
@@ -268,6 +273,7 @@ def _execute(
         or os.environ.get("CONVEYOR_ACTIONS_URL")
         or "https://github.com",
         offline=args.offline,
+        local_repos=local_repos,
         base_env=_base_env(secrets),
     )
     if args.jobs:

@@ -84,7 +84,7 @@ def load_called(wr: Caller, uses: str) -> tuple[Workflow, Origin]:
         except SelfRefError as e:
             raise CallError(str(e)) from None
     else:
-        from conveyor.actions.remote import FetchError, fetch_repo
+        from conveyor.actions.remote import FetchError
         from conveyor.engine.selfrepo import origin_of_remote
 
         repo_part, _, ref = uses.partition("@")
@@ -96,15 +96,7 @@ def load_called(wr: Caller, uses: str) -> tuple[Workflow, Origin]:
                 "'owner/repo/.github/workflows/x.yml@ref'"
             )
         try:
-            root = fetch_repo(
-                run.actions_dir,
-                run.remote_base_url,
-                parts[0],
-                parts[1],
-                ref,
-                offline=run.offline,
-                what="workflow",
-            )
+            root = run.fetch(parts[0], parts[1], ref, what="workflow")
         except FetchError as e:
             raise CallError(str(e)) from None
         path = root / parts[2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,8 @@ class RunEnv:
     event_inputs_by_file: dict[str, dict[str, str]] = field(default_factory=dict)
     remote_base_url: str = "https://github.com"
     offline: bool = False  # never fetch remote actions; use the cache only
+    # `--local-repository`: "owner/repo@ref" or "owner/repo" (any ref) -> a local folder
+    local_repos: dict[str, Path] = field(default_factory=dict)
     cancel: CancelToken = field(default_factory=CancelToken)  # Ctrl-C, SIGTERM, SIGHUP
     stop_signal: int = 0  # the signal that cancelled the run, if one did
     base_env: dict[str, str] = field(default_factory=dict)  # the runner's own environment
@@ -57,6 +60,35 @@ class RunEnv:
             if self._slots is None:
                 self._slots = threading.Semaphore(max(1, self.capacity))
             return self._slots
+
+    def fetch(
+        self,
+        owner: str,
+        repo: str,
+        ref: str,
+        *,
+        what: str = "action",
+        warn: Callable[[str], None] | None = None,
+    ) -> Path:
+        """The folder holding ``owner/repo`` at ``ref``: a folder ``--local-repository``
+        maps it to, else a clone from the actions server (cached by commit).
+        Raises ``actions.remote.FetchError`` saying what to do."""
+        name = f"{owner}/{repo}".lower()
+        local = self.local_repos.get(f"{name}@{ref}") or self.local_repos.get(name)
+        if local is not None:
+            return local
+        from conveyor.actions.remote import fetch_repo
+
+        return fetch_repo(
+            self.actions_dir,
+            self.remote_base_url,
+            owner,
+            repo,
+            ref,
+            offline=self.offline,
+            what=what,
+            warn=warn,
+        )
 
     def secret_set(self, ref: str) -> dict[str, str]:
         """The secrets a job reads: the run's own (``""``) or a called workflow's."""

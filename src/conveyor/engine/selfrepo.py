@@ -57,19 +57,11 @@ def origin_name(run: RunEnv, origin: Origin) -> tuple[str, str]:
 def self_root(run: RunEnv, origin: Origin, warn: Callable[[str], None] | None = None) -> Path:
     """The directory holding the origin's repository at its commit (the engine's view)."""
     if origin.repository:
-        from conveyor.actions.remote import FetchError, fetch_repo
+        from conveyor.actions.remote import FetchError
 
         owner, _, name = origin.repository.partition("/")
         try:
-            return fetch_repo(
-                run.actions_dir,
-                run.remote_base_url,
-                owner,
-                name,
-                origin.sha,
-                offline=run.offline,
-                warn=warn,
-            )
+            return run.fetch(owner, name, origin.sha, warn=warn)
         except FetchError as e:
             raise SelfRefError(str(e)) from None
     return local_tree(run)

@@ -101,18 +101,11 @@ def remote_action_dir(runner: JobContext, ref: ActionRef) -> Path:
 
 def remote_root(runner: JobContext, ref: ActionRef) -> Path:
     """The remote action's whole repository at the commit its ``@ref`` names."""
-    from conveyor.actions.remote import FetchError, fetch_repo
+    from conveyor.actions.remote import FetchError
 
-    run = runner.run
     try:
-        return fetch_repo(
-            run.actions_dir,
-            run.remote_base_url,
-            ref.owner,
-            ref.repo,
-            ref.ref,
-            offline=run.offline,
-            warn=lambda message: runner.out.info(message, "warning"),
+        return runner.run.fetch(
+            ref.owner, ref.repo, ref.ref, warn=lambda message: runner.out.info(message, "warning")
         )
     except FetchError as e:
         raise _fail(str(e)) from None
