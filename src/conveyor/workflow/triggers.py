@@ -21,7 +21,6 @@ from typing import Any
 from conveyor.records import record
 from conveyor.workflow.changes import event_changed_files as changed_files
 from conveyor.workflow.event import Event
-from conveyor.workflow.globs import first_included, match_filters, value_included
 
 PR_DEFAULT_TYPES = ("opened", "synchronize", "reopened")
 MAX_DIFF_FILES = 300  # GitHub only looks at the first 300 changed files
@@ -48,8 +47,13 @@ def _fmt(items: list[str]) -> str:
 def _ref_filter(cfg: dict[str, Any], key: str, kind: str, name: str) -> str | None:
     """Check ``<key>``/``<key>-ignore`` for one ref name; a failure reason or ``None``."""
     ignore = f"{key}-ignore"
+    if key not in cfg and ignore not in cfg:
+        return None
     if key in cfg and ignore in cfg:
         return f"'{key}' and '{ignore}' cannot both be used for the same event"
+    # the glob engine loads only for a workflow with filters: a plain run skips its import
+    from conveyor.workflow.globs import match_filters
+
     if key in cfg:
         pats = _list(cfg[key])
         if not match_filters([name], pats):
@@ -74,6 +78,8 @@ def _paths_filter(cfg: dict[str, Any], event: Event, repo: Path) -> tuple[str | 
     if not files:
         return "no files changed", ""
     files = files[:MAX_DIFF_FILES]
+    from conveyor.workflow.globs import first_included, value_included
+
     if "paths" in cfg:
         pats = _list(cfg["paths"])
         hit = first_included(files, pats)
