@@ -132,8 +132,8 @@ def test_multiple_versions_last_is_default(make_call: MakeCall) -> None:
     call = make_call("actions/setup-python@v5", {"python-version": "3.11.7\n3.13.0"}, env=REAL_ENV)
     setup_python.main(call)
     assert call.outputs["python-version"] == "3.13.0"
-    assert call.path_updates[-1].endswith("3.13.0/bin")
-    assert any(p.endswith("3.11.7/bin") for p in call.path_updates)
+    assert call.path_updates[-1].endswith("3.13.0/x64/bin")
+    assert any(p.endswith("3.11.7/x64/bin") for p in call.path_updates)
 
 
 def test_missing_version_file_fails(make_call: MakeCall) -> None:
@@ -146,19 +146,22 @@ def test_prerelease_ordering() -> None:
     assert setup_python.to_semantic("3.13.0rc1", False) == "3.13.0-rc1"
 
 
-def test_job_gets_an_isolated_interpreter_with_pip(make_call: MakeCall) -> None:
+def test_job_gets_its_own_installation_with_pip(make_call: MakeCall) -> None:
     # pip install in a job must not change the machine's interpreter (GitHub: fresh VM)
     installed("3.12.1")
     call = make_call("actions/setup-python@v5", {"python-version": "3.12"}, env=REAL_ENV)
     setup_python.main(call)
     exe = call.outputs["python-path"]
+    location = call.env_updates["pythonLocation"]
     probe = subprocess.run(
-        [exe, "-c", "import sys, pip; print(sys.prefix != sys.base_prefix, pip.__name__)"],
+        [exe, "-c", "import sys, pip; print(sys.prefix, sys.base_prefix, pip.__file__)"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
-    assert probe == ["True", "pip"]
+    assert probe[:2] == [location, location]
+    assert probe[2].startswith(location + "/lib/python3.12/site-packages/pip/")
+    assert not (Path(location) / "pyvenv.cfg").exists()
     pip = Path(exe).parent / "pip"
     head = pip.read_text().splitlines()[0]
-    assert head == f"#!{Path(exe).parent / 'python'}"
+    assert head == f"#!{Path(exe).parent / 'python3.12'}"

@@ -6,6 +6,15 @@ specs follow setup-python: ``3.12`` (newest 3.12.x), ``3.12.1``, ``3.x``, ranges
 ``>=3.11 <3.13``, ``3.13-dev``, ``pypy3.10``; several lines set up several versions, the last
 one being the default. The newest match wins. ``cache`` and ``check-latest`` are no-ops (noted);
 ``architecture`` only warns when it is not this machine's.
+
+What goes on PATH and in ``pythonLocation`` is the job's own installation, as on GitHub's
+fresh VM, so ``pip install`` in a job never changes the machine's interpreter or another
+job's: a real installation tree (``sys.prefix == sys.base_prefix``, no pyvenv.cfg) at
+``RUNNER_TEMP/setup-python/Python/<version>/x64``, removed with the job, that shares the
+original's files (``python_tree``), so uv, tox and nox take it as the system Python asked for.
+An interpreter no tree can be laid out from (a distribution's ``/usr/bin/python3.X``, whose
+packages the distribution manages; a venv; one whose copy does not find its own prefix) gets a
+job-private venv instead, with a log line saying why; so does PyPy, quietly.
 """
 
 from __future__ import annotations
@@ -13,10 +22,12 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shutil
 import tomllib
 from pathlib import Path
 
 from conveyor.actions.base import ActionCall, ActionFailed
+from conveyor.actions.builtin import python_tree
 from conveyor.actions.builtin.procs import run
 from conveyor.actions.builtin.semver import Range, Version
 from conveyor.actions.builtin.step import expand_user, warn
@@ -63,9 +74,7 @@ def main(call: ActionCall) -> None:
         )
         return
     arch = call.input("architecture").lower()
-    machine = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64"}.get(
-        platform.machine().lower(), platform.machine().lower()
-    )
+    machine = _machine()
     if arch and arch != machine:
         warn(call, f"architecture '{arch}' requested; this machine's interpreters are {machine}")
     if call.bool_input("check-latest"):
@@ -82,6 +91,12 @@ def main(call: ActionCall) -> None:
     if cache:
         call.log(f"cache: '{cache}' caching is not done by conveyor's setup-python (no-op)")
         call.outputs["cache-hit"] = "false"
+
+
+def _machine() -> str:
+    """This machine's architecture as setup-python names it."""
+    name = platform.machine().lower()
+    return {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64"}.get(name, name)
 
 
 def _version_specs(call: ActionCall) -> list[str]:
@@ -182,8 +197,11 @@ def _from_dir_name(name: str, prefix: Path) -> Interpreter | None:
 def _from_path(call: ActionCall, path: str, known: set[str]) -> list[Interpreter]:
     out: list[Interpreter] = []
     seen = set(known)
+    ours = str(call.temp / "setup-python") + "/"  # what an earlier step set up in this job
     for directory in path.split(os.pathsep):
         if not directory or directory.rstrip("/").endswith("shims"):
+            continue
+        if (directory.rstrip("/") + "/").startswith(ours):
             continue
         for exe in sorted(Path(directory).glob("python3.[0-9]*")):
             if not re.fullmatch(r"python3\.\d+", exe.name) or not os.access(exe, os.X_OK):
@@ -254,7 +272,42 @@ def _not_found(spec: str, found: list[Interpreter], call: ActionCall) -> str:
     )
 
 
-_ISOLATE = """
+_PROBE = "import sys; print(sys.prefix); print(getattr(sys, 'base_prefix', ''))"
+
+
+def install(call: ActionCall, interp: Interpreter) -> tuple[Path | None, str]:
+    """The job's own installation of ``interp`` (see the module) and, when that had to be a
+    venv, why; '' for a real installation."""
+    major_minor = f"{interp.version.major}.{interp.version.minor}"
+    why = "PyPy" if interp.pypy else python_tree.unsuitable(interp.prefix, major_minor)
+    if not why:
+        home = call.temp / "setup-python" / "Python" / interp.label / _machine()
+        try:
+            if not home.exists():  # an earlier step of this job laid it out
+                python_tree.build(interp.prefix, home, major_minor)
+        except OSError as err:
+            why = f"its job copy could not be laid out ({err})"
+        else:
+            why = _check(call, home, major_minor)
+            if not why:
+                return home, ""
+            shutil.rmtree(home, ignore_errors=True)
+    return _venv(call, interp), why
+
+
+def _check(call: ActionCall, home: Path, major_minor: str) -> str:
+    """Why the tree at ``home`` is not an installation of its own ('' when it is)."""
+    out = run(call, [home / "bin" / f"python{major_minor}", "-c", _PROBE])
+    lines = out.stdout.split("\n")
+    if out.exit.code != 0 or len(lines) < 2:
+        return f"its job copy does not start ({out.stderr.strip()[-200:]})"
+    prefixes = {os.path.realpath(line) for line in lines[:2] if line}
+    if prefixes != {os.path.realpath(home)}:
+        return f"its job copy reports sys.prefix {lines[0]}"
+    return ""
+
+
+_VENV = """
 import os, sys, venv
 venv.create(sys.argv[1], with_pip=False, symlinks=True, clear=True)
 try:
@@ -265,15 +318,15 @@ except ImportError:
 """
 
 
-def isolate(call: ActionCall, interp: Interpreter) -> Path | None:
-    """A job-private venv of the interpreter, so `pip install` in one job never changes the
-    machine's Python or another job's (on GitHub each job gets a fresh VM).
+def _venv(call: ActionCall, interp: Interpreter) -> Path | None:
+    """A job-private venv of the interpreter, for one no tree can be laid out from; None
+    for an interpreter without venv (used in place).
 
     The venv is made without pip (ensurepip costs seconds); the interpreter's own pip
     package is linked in instead, with pip scripts that install into the venv.
     """
     home = call.temp / "setup-python" / interp.label
-    out = run(call, [interp.executable, "-c", _ISOLATE, home])
+    out = run(call, [interp.executable, "-c", _VENV, home])
     if out.exit.code != 0:
         raise ActionFailed(
             f"could not create an isolated environment for Python "
@@ -286,24 +339,24 @@ def isolate(call: ActionCall, interp: Interpreter) -> Path | None:
     if pip_dir:
         for site in home.glob("lib/python*/site-packages"):
             (site / "pip").symlink_to(pip_dir, target_is_directory=True)
-        major_minor = ".".join(str(interp.version).split(".")[:2])
+        major_minor = f"{interp.version.major}.{interp.version.minor}"
         for name in ("pip", "pip3", f"pip{major_minor}"):
-            script = bin_dir / name
-            script.write_text(
-                f"#!{bin_dir / 'python'}\nimport sys\nfrom pip._internal.cli.main "
-                "import main\nsys.exit(main())\n"
-            )
-            script.chmod(0o755)
+            python_tree.write_script(bin_dir / name, bin_dir / "python", python_tree.PIP_MAIN)
     return home
 
 
 def _use(call: ActionCall, interp: Interpreter) -> None:
     prefix = interp.prefix
-    isolated = isolate(call, interp)
-    home = isolated or prefix
+    installed, why = install(call, interp)
+    if why and not interp.pypy:
+        gets = "it in place"
+        if installed:
+            gets = "a venv of it (tools such as uv do not take a venv as a system Python)"
+        call.log(f"Python {interp.label} at {prefix}: {why}; the job gets {gets}")
+    home = installed or prefix
     bin_dir = home / "bin"
     exe = bin_dir / "python"
-    if isolated is None and (not exe.exists() or not exe.samefile(interp.executable)):
+    if installed is None and (not exe.exists() or not exe.samefile(interp.executable)):
         # e.g. /usr/bin/python3.11 found on PATH: make `python` and `python3` mean it
         bin_dir = call.temp / "setup-python" / interp.label / "bin"
         bin_dir.mkdir(parents=True, exist_ok=True)
@@ -320,7 +373,8 @@ def _use(call: ActionCall, interp: Interpreter) -> None:
         call.env_updates["Python_ROOT_DIR"] = location
         call.env_updates["Python2_ROOT_DIR"] = location
         call.env_updates["Python3_ROOT_DIR"] = location
-        lib = str(prefix / "lib")
+        # a venv has no libpython of its own: the original's
+        lib = str((prefix if why else home) / "lib")
         current = call.env_updates.get("LD_LIBRARY_PATH", call.env.get("LD_LIBRARY_PATH", ""))
         if lib not in current.split(":"):
             call.env_updates["LD_LIBRARY_PATH"] = lib + (f":{current}" if current else "")
