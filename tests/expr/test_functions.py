@@ -242,3 +242,50 @@ def test_function_names_case_insensitive() -> None:
     assert ev("CONTAINS('abc', 'B') && StartsWith('abc', 'A') && endswith('abc', 'C')") is True
     assert ev("toJson(1) == tojson(1)") is True
     assert math.isinf(ev("fromjson('1e999')"))
+
+
+# --- limits: what the runner refuses, Conveyor refuses with its message, never a traceback
+
+_F100 = "'" + "{0}" * 100 + "'"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # 100 ** 3 * 10 characters: format built from a short expression
+        f"format({_F100}, format({_F100}, format({_F100}, 'xxxxxxxxxx')))",
+        f"join(fromJSON('[1,2,3]'), format({_F100}, format({_F100}, format({_F100}, 'xxxxx'))))",
+        "toJSON(" * 30 + "'\"'" + ")" * 30,  # every level doubles the backslashes
+    ],
+)
+def test_results_are_capped_at_ten_megabytes(source: str) -> None:
+    with pytest.raises(ExprError, match="maximum allowed memory size was exceeded"):
+        evaluate(source, EvalContext())
+
+
+def test_results_under_the_cap_are_built() -> None:
+    text = evaluate(f"format({_F100}, format({_F100}, 'x' ))", EvalContext())
+    assert text == "x" * 10_000
+
+
+def test_from_json_refuses_more_than_64_levels() -> None:
+    evaluate("fromJSON('" + "[" * 64 + "]" * 64 + "')", EvalContext())
+    for depth in (65, 5000):
+        with pytest.raises(ExprError, match="MaxDepth of 64 has been exceeded"):
+            evaluate("fromJSON('" + "[" * depth + "]" * depth + "')", EvalContext())
+
+
+def test_to_json_of_deep_context_data_is_iterative() -> None:
+    deep: Any = "leaf"
+    for _ in range(1200):  # deeper than Python's recursion limit
+        deep = [deep]
+    text = evaluate("toJSON(github)", EvalContext(contexts={"github": {"d": deep[0][0]}}))
+    assert text.count("[") == 1198 and text.endswith("}")
+
+
+def test_integers_beyond_a_double_are_infinite() -> None:
+    ctx = EvalContext(contexts={"github": {"big": 10**400, "small": -(10**400)}})
+    assert evaluate("github.big", ctx) == 10**400
+    assert evaluate("github.big > 1 && github.small < 1", ctx) is True
+    assert evaluate("format('{0} {1}', github.big, github.small)", ctx) == "Infinity -Infinity"
+    assert evaluate("toJSON(github.big)", ctx) == "Infinity"

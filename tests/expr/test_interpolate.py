@@ -211,3 +211,11 @@ def test_condition_errors_name_expression() -> None:
 def test_condition_short_circuits_when_not_success() -> None:
     # success() is false, so the erroring right-hand side is never evaluated.
     assert evaluate_condition("nosuch.context == 1", make_ctx("failure")) is False
+
+
+def test_interpolation_is_capped_like_format() -> None:
+    f100 = "'" + "{0}" * 100 + "'"
+    part = "${{ format(" + f100 + ", format(" + f100 + ", 'xxxxxxxxxx')) }}"  # 100,000 chars
+    assert len(interpolate(part * 3, EvalContext())) == 300_000
+    with pytest.raises(ExprError, match="maximum allowed memory size was exceeded"):
+        interpolate(part * 60, EvalContext())

@@ -183,3 +183,21 @@ def test_parse_is_cached() -> None:
 )
 def test_uses_status_function(source: str, expected: bool) -> None:
     assert uses_status_function(source) is expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "github" + "[0]" * 1000,  # postfix chains are built in a loop, not by recursion
+        "github" + ".a" * 1000,
+        " == ".join(["1"] * 1000),
+        " < ".join(["1"] * 1000),
+    ],
+)
+def test_long_chains_are_too_deep_not_a_recursion_error(source: str) -> None:
+    with pytest.raises(ExprError, match="exceeded max expression depth 50"):
+        parse(source)
+
+
+def test_depth_fifty_is_allowed() -> None:
+    parse("github" + "[0]" * 49)

@@ -86,5 +86,12 @@ def children(node: Node) -> tuple[Node, ...]:
 
 
 def depth(node: Node) -> int:
-    kids = children(node)
-    return 1 + (max(depth(k) for k in kids) if kids else 0)
+    # Iterative: the parser builds chains such as a[0][0]... or 1 == 1 == ... in loops,
+    # so a tree may be far deeper than Python's recursion limit before this rejects it.
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((kid, level + 1) for kid in children(item))
+    return deepest

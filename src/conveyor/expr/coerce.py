@@ -77,11 +77,19 @@ def parse_number(text: str) -> float:
     return _SYMBOLS.get(s.lower(), math.nan)
 
 
+def as_float(value: int | float) -> float:
+    """A number as a double; an int beyond a double's range is an infinity, not an error."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def to_number(value: Any) -> float:
     """Number coercion: null->0, bool->1/0, string parsed, array/object->NaN."""
     k = kind(value)
     if k == NUMBER:
-        return float(value)
+        return as_float(value)
     if k == NULL:
         return 0.0
     if k == BOOLEAN:
@@ -122,7 +130,7 @@ def to_string(value: Any) -> str:
     if k == BOOLEAN:
         return "true" if value else "false"
     if k == NUMBER:
-        return format_number(float(value))
+        return format_number(as_float(value))
     return "Array" if k == ARRAY else "Object"
 
 
@@ -185,7 +193,7 @@ def loose_equals(left: Any, right: Any) -> bool:
     if lk != rk:
         return False
     if lk == NUMBER:
-        return bool(float(left) == float(right))  # NaN is never equal
+        return bool(as_float(left) == as_float(right))  # NaN is never equal
     if lk == STRING:
         return left == right or fold(left) == fold(right)
     if lk in (NULL, BOOLEAN):
@@ -198,7 +206,7 @@ def greater_than(left: Any, right: Any) -> bool:
     if lk != rk:
         return False
     if lk == NUMBER:
-        return bool(float(left) > float(right))
+        return bool(as_float(left) > as_float(right))
     if lk == STRING:
         return compare_strings(left, right) > 0
     if lk == BOOLEAN:
@@ -211,7 +219,7 @@ def less_than(left: Any, right: Any) -> bool:
     if lk != rk:
         return False
     if lk == NUMBER:
-        return bool(float(left) < float(right))
+        return bool(as_float(left) < as_float(right))
     if lk == STRING:
         return compare_strings(left, right) < 0
     if lk == BOOLEAN:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from conveyor.expr.ast import Node
@@ -12,7 +12,9 @@ from conveyor.expr.coerce import (
     ARRAY,
     BOOLEAN,
     NUMBER,
+    OBJECT,
     STRING,
+    as_float,
     fold,
     format_number,
     is_primitive,
@@ -26,6 +28,30 @@ from conveyor.jsontext import json_escape
 
 Eval = Callable[[Node], Any]
 Impl = Callable[[Sequence[Node], Eval, EvalContext], Any]
+
+# The runner evaluates with a 10 MB memory budget (PipelineTemplateEvaluator.MaxResultSize)
+# and counts what format, join and toJSON build as .NET sizes strings.
+MAX_MEMORY: Final = 10 * 1024 * 1024
+MEMORY_EXCEEDED: Final = (
+    "the maximum allowed memory size was exceeded while evaluating the expression "
+    "(a result may be at most 10 MB, as on GitHub)"
+)
+# fromJSON's reader (Newtonsoft.Json 13) refuses JSON nested deeper than this
+MAX_JSON_DEPTH: Final = 64
+
+
+class MemoryCounter:
+    """The runner's MemoryCounter for one string being built."""
+
+    __slots__ = ("total",)
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def add(self, text: str) -> None:
+        self.total += 26 + 2 * len(text)  # .NET: object header plus UTF-16 characters
+        if self.total > MAX_MEMORY:
+            raise ExprError(MEMORY_EXCEEDED)
 
 
 def _contains(args: Sequence[Node], ev: Eval, ctx: EvalContext) -> bool:
@@ -74,7 +100,7 @@ def _format(args: Sequence[Node], ev: Eval, ctx: EvalContext) -> str:
 
 def format_string(fmt: str, count: int, arg: Callable[[int], str]) -> str:
     """Expand ``{N}`` placeholders; ``{{``/``}}`` escape braces."""
-    out: list[str] = []
+    out = _Builder()
     bad_specifiers = ""
     i = 0
     n = len(fmt)
@@ -110,7 +136,25 @@ def format_string(fmt: str, count: int, arg: Callable[[int], str]) -> str:
         break
     if bad_specifiers:
         raise ExprError(f"the format specifiers '{bad_specifiers}' are not valid in: {fmt}")
-    return "".join(out)
+    return out.text()
+
+
+class _Builder:
+    """A string built in pieces under the memory budget (empty pieces cost nothing)."""
+
+    __slots__ = ("counter", "parts")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.counter = MemoryCounter()
+
+    def append(self, piece: str) -> None:
+        if piece:
+            self.counter.add(piece)
+            self.parts.append(piece)
+
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 def _read_placeholder(fmt: str, lbrace: int) -> tuple[int | None, int, str]:
@@ -148,7 +192,12 @@ def _join(args: Sequence[Node], ev: Eval, ctx: EvalContext) -> str:
             sep_value = ev(args[1])
             if is_primitive(sep_value):
                 separator = to_string(sep_value)
-        return separator.join(to_string(item) for item in items)
+        out = _Builder()
+        for i, item in enumerate(items):
+            if i:
+                out.append(separator)
+            out.append(to_string(item))
+        return out.text()
     if is_primitive(items):
         return to_string(items)
     return ""
@@ -158,32 +207,66 @@ def json_string(text: str) -> str:
     return f'"{json_escape(text)}"'
 
 
-def to_json(value: Any, level: int = 0) -> str:
-    """Pretty JSON exactly like the runner's toJSON (2-space indent, ``"key": value``)."""
-    k = kind(value)
+def _json_scalar(value: Any, k: int) -> str:
     if k == STRING:
         return json_string(value)
     if k == NUMBER:
-        return format_number(float(value))
+        return format_number(as_float(value))
     if k == BOOLEAN:
         return "true" if value else "false"
     if value is None:
         return "null"
-    inner = "\n" + "  " * (level + 1)
     if k == ARRAY:
-        if len(value) == 0:
-            return "[]"
-        body = ",".join(inner + to_json(item, level + 1) for item in value)
-        return "[" + body + "\n" + "  " * level + "]"
-    if isinstance(value, Mapping):
-        if len(value) == 0:
-            return "{}"
-        body = ",".join(
-            inner + json_string(to_string(key)) + ": " + to_json(item, level + 1)
-            for key, item in value.items()
-        )
-        return "{" + body + "\n" + "  " * level + "}"
-    return "{}"  # an object the runner cannot traverse
+        return "[]"  # only empty ones get here
+    return "{}"  # an empty mapping, or an object the runner cannot traverse
+
+
+_END: Final = object()
+
+
+def to_json(value: Any) -> str:
+    """Pretty JSON exactly like the runner's toJSON (2-space indent, ``"key": value``).
+
+    Iterative like the runner's, so context data of any depth cannot exhaust the stack.
+    """
+    out = _Builder()
+    # one frame per open collection: [items, is_mapping, index of the current item]
+    stack: list[list[Any]] = []
+
+    def prefix(is_key: bool) -> str:
+        if not stack:
+            return ""
+        _, is_mapping, index = stack[-1]
+        if is_mapping and not is_key:
+            return ": "
+        return ("," if index else "") + "\n" + "  " * len(stack)
+
+    node = value
+    while True:
+        k = kind(node)
+        if (k == ARRAY or (k == OBJECT and isinstance(node, Mapping))) and len(node):
+            is_mapping = k == OBJECT
+            out.append(prefix(False) + ("{" if is_mapping else "["))
+            items: Iterator[Any] = iter(node.items() if is_mapping else node)
+            stack.append([items, is_mapping, -1])
+        else:
+            out.append(prefix(False) + _json_scalar(node, k))
+        while stack:
+            frame = stack[-1]
+            item: Any = next(frame[0], _END)
+            if item is _END:
+                stack.pop()
+                out.append("\n" + "  " * len(stack) + ("}" if frame[1] else "]"))
+                continue
+            frame[2] += 1
+            if frame[1]:
+                key, node = item
+                out.append(prefix(True) + json_string(to_string(key)))
+            else:
+                node = item
+            break
+        else:
+            return out.text()
 
 
 def _to_json(args: Sequence[Node], ev: Eval, ctx: EvalContext) -> str:
@@ -195,13 +278,41 @@ def _reject_constant(name: str) -> float:
     return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
 
 
+_TOO_DEEP: Final = (
+    f"error parsing fromJSON: the reader's MaxDepth of {MAX_JSON_DEPTH} has been exceeded "
+    f"(JSON may nest at most {MAX_JSON_DEPTH} arrays and objects, as on GitHub)"
+)
+
+
 def _from_json(args: Sequence[Node], ev: Eval, ctx: EvalContext) -> Any:
     text = to_string(ev(args[0]))
     try:
         # GitHub stores every JSON number as a double.
-        return json.loads(text, parse_int=float, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+        value = json.loads(text, parse_int=float, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ExprError(_TOO_DEEP) from None
+    except ValueError as exc:
         raise ExprError(f"error parsing fromJSON: {exc}") from exc
+    if _json_depth(value) > MAX_JSON_DEPTH:
+        raise ExprError(_TOO_DEEP)
+    return value
+
+
+def _json_depth(value: Any) -> int:
+    """How many arrays and objects nest in a parsed JSON value."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _case(args: Sequence[Node], ev: Eval, ctx: EvalContext) -> Any:

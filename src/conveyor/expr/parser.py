@@ -229,7 +229,12 @@ def _parse_cached(source: str) -> tuple[Node, frozenset[str]]:
     if len(source) > MAX_LENGTH:
         raise ExprError(f"exceeded max expression length {MAX_LENGTH}", source[:80] + "...")
     parser = _Parser(source)
-    node = parser.parse()
+    try:
+        node = parser.parse()
+    except RecursionError:
+        # _MAX_NESTING keeps the parser well inside the limit; this covers a caller that
+        # is itself already deep in the stack
+        raise ExprError(f"exceeded max expression depth {MAX_DEPTH}", source) from None
     return node, frozenset(parser.functions)
 
 

@@ -15,6 +15,7 @@ from conveyor.expr.coerce import to_string, truthy
 from conveyor.expr.context import EvalContext
 from conveyor.expr.errors import ExprError
 from conveyor.expr.evaluator import evaluate, evaluate_node
+from conveyor.expr.functions import MemoryCounter
 from conveyor.expr.parser import parse, uses_status_function
 
 OPEN: Final = "${{"
@@ -80,10 +81,18 @@ def interpolate(text: str, ctx: EvalContext) -> str:
     """Replace every ``${{ expr }}`` in ``text`` with the value converted by to_string."""
     if OPEN not in text:
         return text
-    return "".join(
-        to_string(evaluate(part, ctx)) if is_expr else part
-        for is_expr, part in split_template(text)
-    )
+    # GitHub turns such a string into a format() call, which its memory budget covers
+    counter = MemoryCounter()
+    parts: list[str] = []
+    for is_expr, part in split_template(text):
+        piece = to_string(evaluate(part, ctx)) if is_expr else part
+        if piece:
+            try:
+                counter.add(piece)
+            except ExprError as exc:
+                raise exc.with_expression(text) from None
+            parts.append(piece)
+    return "".join(parts)
 
 
 def evaluate_value(value: Any, ctx: EvalContext) -> Any:
