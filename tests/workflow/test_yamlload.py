@@ -1,9 +1,11 @@
 import math
+import re
 
 import pytest
 
 from conveyor.workflow.errors import Pos, WorkflowError
 from conveyor.workflow.yamlload import load_yaml, resolve_plain
+from tests.fuzz.support import watchdog
 
 
 def load(text: str):
@@ -189,3 +191,62 @@ def test_an_alias_bomb_is_cut_off_by_the_value_budget() -> None:
 def test_an_integer_beyond_the_digit_limit_is_a_double() -> None:
     assert resolve_plain("9" * 5000) == math.inf  # not a ValueError traceback
     assert resolve_plain("-" + "9" * 5000) == -math.inf
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col"),
+    [
+        ("[" * 51 + "]" * 51, 1, 51),  # flow: the 51st sequence
+        ("a: " + "{b: " * 50 + "1" + "}" * 50, 1, 200),
+        ("k:\n" + "".join(" " * (2 + i) + "- \n" for i in range(50)), 51, 52),
+    ],
+)
+def test_nesting_beyond_githubs_limit_is_located(text: str, line: int, col: int) -> None:
+    with pytest.raises(WorkflowError, match="maximum object depth exceeded") as caught:
+        load_yaml(text, "w.yml", max_depth=50)
+    assert caught.value.pos == Pos("w.yml", line, col)
+
+
+def test_nesting_at_the_limit_loads() -> None:
+    assert load_yaml("[" * 50 + "]" * 50, "w.yml", max_depth=50).value is not None
+
+
+def test_a_thousand_levels_are_an_error_not_a_recursion_error() -> None:
+    with pytest.raises(WorkflowError, match="maximum object depth exceeded"):
+        load_yaml("[" * 1000 + "]" * 1000, "w.yml")
+
+
+def test_a_chain_of_merge_keys_is_cut_off_quickly() -> None:
+    # each mapping merges the one before: expanding them again and again was cubic
+    lines = ["m0: &m0 {x0: 1, x1: 2}"]
+    lines += [f"m{i}: &m{i}\n  <<: [*m{i - 1}]\n  k{i}: 1" for i in range(1, 2000)]
+    with watchdog(2), pytest.raises(WorkflowError, match="more than 100,000 values"):
+        load_yaml("\n".join(lines) + "\n", "w.yml")
+
+
+def test_a_merge_cycle_through_recursive_anchors_is_an_error() -> None:
+    text = "a: &C {<<: &D {<<: *C}}\nb: {<<: *D}\n"
+    with pytest.raises(WorkflowError, match="merge key refers to its own mapping"):
+        load_yaml(text, "w.yml")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col", "char"),
+    [
+        ("on: push\x00\n", 1, 9, "U+0000"),
+        ("a: ééééé\x07", 1, 9, "U+0007"),  # libyaml's own offset drifts after é
+        ("a: 🙂\nb: é\x07", 2, 5, "U+0007"),
+        ("on: push\ud800\n", 1, 9, "U+D800"),  # a str from memory, not from a file
+    ],
+)
+def test_characters_yaml_refuses_are_located(text: str, line: int, col: int, char: str) -> None:
+    message = re.escape(f"character {char} is not allowed")
+    with pytest.raises(WorkflowError, match=message) as caught:
+        load(text)
+    assert caught.value.pos == Pos("w.yml", line, col)
+
+
+@pytest.mark.parametrize("text", ["0x" + "f" * 5000, "0o" + "7" * 5000, "1" + "0" * 400])
+def test_integers_beyond_a_double_are_infinite(text: str) -> None:
+    assert resolve_plain(text) == math.inf
+    assert resolve_plain("0x10") == 16

@@ -10,7 +10,7 @@ from conveyor.workflow.errors import Pos, WorkflowError, WorkflowErrors
 from conveyor.workflow.files import discover_workflows
 from conveyor.workflow.model import NOWHERE, Job, Step, Strategy, Workflow
 from conveyor.workflow.validate import format_error, validate_workflow
-from conveyor.workflow.yamlload import Doc, load_yaml, paused_gc
+from conveyor.workflow.yamlload import MAX_DEPTH_WORKFLOW, Doc, load_yaml, paused_gc
 from conveyor.workflow.yamlload import Path as DocPath
 
 __all__ = [
@@ -26,7 +26,7 @@ def parse_workflow(text: str, file: str) -> Workflow:
     """Parse and validate one workflow; raises WorkflowErrors listing every problem."""
     with paused_gc():
         try:
-            doc = load_yaml(text, file)
+            doc = load_yaml(text, file, MAX_DEPTH_WORKFLOW)
         except WorkflowError as exc:
             raise WorkflowErrors([exc]) from None
         errors = validate_workflow(doc, file)

@@ -7,6 +7,7 @@ core rules, so we compose a node tree with libyaml and resolve plain scalars our
 from __future__ import annotations
 
 import gc
+import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,10 @@ Path = tuple[str | int, ...]
 _PLAIN = "tag:conveyor:plain"
 _YAML = "tag:yaml.org,2002:"
 _MAX_NODES = 100_000  # alias bombs stop in well under a second; a 5,000-step workflow is ~20k
+# GitHub's template readers stop at this many nested mappings and sequences: 50 in a
+# workflow (ParseOptions.MaxDepth), 100 in an action.yml (the runner's manifest reader)
+MAX_DEPTH_WORKFLOW = 50
+MAX_DEPTH_ACTION = 100
 
 
 class _Loader(yaml.CSafeLoader):
@@ -89,13 +94,13 @@ def resolve_plain(text: str) -> Any:
         return text
     if _INT10.match(text):
         try:
-            return int(text)
+            return _double_range(int(text))
         except ValueError:  # beyond Python's digit limit: a double, as GitHub reads it
             return float(text)
     if _INT8.match(text):
-        return int(text[2:], 8)
+        return _double_range(int(text[2:], 8))
     if _INT16.match(text):
-        return int(text[2:], 16)
+        return _double_range(int(text[2:], 16))
     if _FLOAT.match(text):
         return float(text)
     if _INF.match(text):
@@ -103,6 +108,16 @@ def resolve_plain(text: str) -> Any:
     if text in _NANS:
         return float("nan")
     return text
+
+
+def _double_range(value: int) -> int | float:
+    """``value``, or an infinity when it is beyond a double (every number is one on GitHub):
+    later steps must be able to print it and convert it to float."""
+    try:
+        float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+    return value
 
 
 @record
@@ -128,31 +143,46 @@ class Doc:
 
 
 class _Builder:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, max_depth: int) -> None:
         self.file = file
+        self.max_depth = max_depth
         self.positions: dict[Path, Pos] = {}
         self.key_positions: dict[Path, Pos] = {}
         self.budget = _MAX_NODES
         self.active: set[int] = set()  # nodes being built, to catch recursive aliases
+        # each mapping's entries with merges expanded, computed once: a chain of mappings
+        # each merging the one before costs linear time, not cubic
+        self.merged: dict[int, list[tuple[ScalarNode, Node]]] = {}
+        self.merging: set[int] = set()  # mappings whose merges are being expanded
 
     def pos(self, node: Node) -> Pos:
         mark = node.start_mark
         return Pos(self.file, mark.line + 1, mark.column + 1)
 
-    def build(self, node: Node, path: Path) -> Any:
-        self.budget -= 1  # every value counts: an alias bomb multiplies scalars too
+    def spend(self, amount: int, node: Node) -> None:
+        self.budget -= amount
         if self.budget < 0:
             raise WorkflowError(
                 f"document is too large: more than {_MAX_NODES:,} values "
-                "(aliases expanding one another?)",
+                "(aliases or merge keys expanding one another?)",
                 self.pos(node),
                 "yaml",
             )
+
+    def build(self, node: Node, path: Path) -> Any:
+        self.spend(1, node)  # every value counts: an alias bomb multiplies scalars too
         self.positions[path] = self.pos(node)
         if isinstance(node, ScalarNode):
             return self.scalar(node)
         if id(node) in self.active:
             raise WorkflowError("an alias refers to its own anchor", self.pos(node), "yaml")
+        if len(self.active) >= self.max_depth:
+            raise WorkflowError(
+                f"maximum object depth exceeded: more than {self.max_depth} nested mappings "
+                "and sequences",
+                self.pos(node),
+                "yaml",
+            )
         self.active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
@@ -172,6 +202,19 @@ class _Builder:
 
         Keys written explicitly win over merged ones; among merged sources the first wins.
         """
+        found = self.merged.get(id(node))
+        if found is not None:
+            return found
+        if id(node) in self.merging:
+            raise WorkflowError("a merge key refers to its own mapping", self.pos(node), "yaml")
+        self.merging.add(id(node))
+        try:
+            found = self.merged[id(node)] = self.expand(node)
+        finally:
+            self.merging.discard(id(node))
+        return found
+
+    def expand(self, node: MappingNode) -> list[tuple[ScalarNode, Node]]:
         explicit: dict[str, ScalarNode] = {}
         has_merge = False
         for key_node, _ in node.value:
@@ -219,7 +262,9 @@ class _Builder:
                 )
             if id(src) in self.active:
                 raise WorkflowError("a merge key refers to its own mapping", self.pos(src), "yaml")
-            out.extend(self.entries(src))
+            entries = self.entries(src)
+            self.spend(len(entries), src)  # merged entries are copies, as aliases are
+            out.extend(entries)
         return out
 
     def scalar(self, node: ScalarNode) -> Any:
@@ -245,7 +290,23 @@ class _Builder:
         raise WorkflowError(f'"{text}" is not a valid !!{kind}', self.pos(node), "yaml")
 
 
-def _syntax_error(exc: yaml.YAMLError, file: str) -> WorkflowError:
+def _offset_pos(text: str, offset: int, file: str) -> Pos:
+    line = text.count("\n", 0, offset) + 1
+    return Pos(file, line, offset - text.rfind("\n", 0, offset))
+
+
+def _syntax_error(exc: yaml.YAMLError, text: str, file: str) -> WorkflowError:
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+        char = exc.character
+        code = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        # libyaml's offset drifts after multi-byte characters; the reader stops at the
+        # first disallowed character, so its first occurrence is the place
+        offset = text.find(chr(char)) if isinstance(char, int) else -1
+        return WorkflowError(
+            f"invalid YAML: character {code} is not allowed: {exc.reason}",
+            _offset_pos(text, offset if offset >= 0 else min(exc.position, len(text)), file),
+            "yaml",
+        )
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
@@ -271,7 +332,17 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def load_yaml(text: str, file: str) -> Doc:
+def _unencodable(exc: UnicodeEncodeError, text: str, file: str) -> WorkflowError:
+    """A lone surrogate (only a str built in memory can hold one), where it is."""
+    return WorkflowError(
+        f"invalid YAML: character U+{ord(text[exc.start]):04X} is not allowed: "
+        "a lone surrogate is not text",
+        _offset_pos(text, exc.start, file),
+        "yaml",
+    )
+
+
+def load_yaml(text: str, file: str, max_depth: int = MAX_DEPTH_ACTION) -> Doc:
     """Parse one YAML document; raises WorkflowError (with a position) on bad YAML."""
     with paused_gc():
         try:
@@ -282,12 +353,14 @@ def load_yaml(text: str, file: str) -> Doc:
                     raise
                 root = yaml.compose(text, Loader=_RedefiningLoader)
         except yaml.YAMLError as exc:
-            raise _syntax_error(exc, file) from None
+            raise _syntax_error(exc, text, file) from None
+        except UnicodeEncodeError as exc:  # libyaml reads UTF-8
+            raise _unencodable(exc, text, file) from None
         if root is None:
             return Doc(None, {(): Pos(file, 1, 1)}, {}, text.splitlines())
-        builder = _Builder(file)
+        builder = _Builder(file, max_depth)
         try:
             value = builder.build(root, ())
-        except RecursionError:
+        except RecursionError:  # max_depth keeps well inside the limit; a deep caller may not
             raise WorkflowError("document is nested too deeply", Pos(file, 1, 1), "yaml") from None
         return Doc(value, builder.positions, builder.key_positions, text.splitlines())
