@@ -13,6 +13,7 @@ import pytest
 
 import conveyor.fileglob as fileglob
 from conveyor.fileglob import Globber, GlobError, GlobOptions, MatchKind, name_matches, parse
+from tests.fuzz.support import watchdog
 
 # name -> entries: "dir/" a directory, "a -> b" a symbolic link to b (relative to the root)
 LAYOUTS: dict[str, list[str]] = {
@@ -438,3 +439,30 @@ def test_imports_only_the_stdlib_and_records() -> None:
     }
     ours = {name for name in imported if name.split(".")[0] not in sys.stdlib_module_names}
     assert ours - {"__future__"} == {"conveyor.records"}
+
+
+def test_many_stars_in_a_segment_never_backtrack() -> None:
+    with watchdog(2):
+        assert parse("/w/" + "*a" * 30 + "b", "/w").match("/w/" + "a" * 250) == MatchKind.NONE
+        assert name_matches("*a" * 30 + "b", "a" * 250) is False
+        assert name_matches("*a" * 30, "a" * 250) is True
+
+
+def test_many_globstars_are_memoized() -> None:
+    pattern = parse("/w/" + "**/a/" * 20 + "b", "/w")
+    with watchdog(2):
+        assert pattern.match("/w/" + "a/" * 200 + "c") == MatchKind.NONE
+        assert pattern.match("/w/" + "a/" * 200 + "b") == MatchKind.ALL
+
+
+def test_a_class_that_is_no_regex_is_literal() -> None:
+    # minimatch keeps a "[" whose class its regex engine refuses as a literal "["
+    assert name_matches("[z-a]", "[z-a]") is True
+    assert name_matches("[z-a]", "b") is False
+    assert parse("/w/[z-a]", "/").match("/w/[z-a]") == MatchKind.ALL
+
+
+def test_brace_expansion_is_bounded() -> None:
+    with watchdog(2):
+        assert name_matches("{a,b}" * 40, "a" * 40) is True  # the first alternatives
+        name_matches("{a,b,c,d,e,f,g,h,i,j,k,l,m,n}" * 400, "x")

@@ -20,14 +20,97 @@ import errno
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from enum import IntFlag
 from typing import Final
 
 from conveyor.records import record
 
 GLOBSTAR: Final = None
-_Segment = re.Pattern[str] | None  # None is ``**``
+
+
+# --- wildcards that never backtrack
+
+# An atom takes one character of a class: once, optionally, any number of times; DIRS is
+# the regex (?:.*/)?, which the workflow filters' ``**/`` needs.
+ONE: Final = 0
+OPTIONAL: Final = 1
+STAR: Final = 2
+DIRS: Final = 3
+Atom = tuple[int, re.Pattern[str]]
+ANY: Final = re.compile(".", re.DOTALL)
+
+
+@record(frozen=True, slots=True)
+class Wildcard:
+    """A pattern matched against a whole string.
+
+    Python's regex engine backtracks, so ``*a*a*a*a*b`` against a long name takes time
+    exponential in the number of stars. Patterns with at most one star use a regex (fast,
+    and linear then); the others run all atoms at once on a set of states (Thompson's NFA),
+    in time linear in the text.
+    """
+
+    atoms: tuple[Atom, ...]
+    regex: re.Pattern[str] | None
+
+    def fullmatch(self, text: str) -> bool:
+        if self.regex is not None:
+            return self.regex.fullmatch(text) is not None
+        return _run(self.atoms, text)
+
+
+def wildcard(atoms: Sequence[Atom]) -> Wildcard:
+    stars = sum(1 for kind, _ in atoms if kind >= STAR)
+    regex = re.compile(regex_source(atoms), re.DOTALL) if stars <= 1 else None
+    return Wildcard(tuple(atoms), regex)
+
+
+def regex_source(atoms: Sequence[Atom]) -> str:
+    """The atoms as a regex (one that may backtrack)."""
+    quantifier = ("", "?", "*")
+    return "".join(
+        "(?:.*/)?" if kind == DIRS else test.pattern + quantifier[kind] for kind, test in atoms
+    )
+
+
+def _closure(atoms: tuple[Atom, ...], states: set[int]) -> set[int]:
+    """``states`` plus every state reachable by skipping optional atoms."""
+    stack = list(states)
+    while stack:
+        state = stack.pop()
+        if state < len(atoms) and atoms[state][0] != ONE and state + 1 not in states:
+            states.add(state + 1)
+            stack.append(state + 1)
+    return states
+
+
+def _run(atoms: tuple[Atom, ...], text: str) -> bool:
+    # state i: before atom i; len(atoms): matched; len(atoms) + 1 + i: inside DIRS atom i
+    end = len(atoms)
+    current = _closure(atoms, {0})
+    for ch in text:
+        following: set[int] = set()
+        for state in current:
+            if state > end:  # inside (?:.*/): take anything; a "/" may also end it
+                following.add(state)
+                if ch == "/":
+                    following.add(state - end)
+            elif state < end:
+                kind, test = atoms[state]
+                if kind == DIRS:
+                    following.add(end + 1 + state)
+                    if ch == "/":
+                        following.add(state + 1)
+                elif test.match(ch):
+                    following.add(state if kind == STAR else state + 1)
+        if not following:
+            return False
+        current = _closure(atoms, following)
+    return end in current
+
+
+_Segment = Wildcard | None  # None is ``**``
 
 
 class GlobError(Exception):
@@ -173,39 +256,50 @@ def _class_end(segment: str, start: int) -> int:
 def _compile(segment: str) -> _Segment:
     if segment == "**":
         return GLOBSTAR
-    return re.compile(_segment_regex(segment), re.DOTALL)
+    return wildcard(_segment_atoms(segment))
 
 
-def _segment_regex(segment: str) -> str:
-    out: list[str] = []
+_NOT_SLASH: Final = re.compile("[^/]")
+
+
+def _literal_atom(ch: str) -> Atom:
+    return ONE, re.compile(re.escape(ch), re.DOTALL)
+
+
+def _segment_atoms(segment: str) -> list[Atom]:
+    out: list[Atom] = []
     i, n = 0, len(segment)
     while i < n:
         ch = segment[i]
         if ch == "\\" and i + 1 < n:
-            out.append(re.escape(segment[i + 1]))
+            out.append(_literal_atom(segment[i + 1]))
             i += 2
         elif ch == "*":
-            out.append("[^/]*")
+            out.append((STAR, _NOT_SLASH))
             while i < n and segment[i] == "*":
                 i += 1
         elif ch == "?":
-            out.append("[^/]")
+            out.append((ONE, _NOT_SLASH))
             i += 1
-        elif ch == "[" and (close := _class_end(segment, i)) > i + 1:
-            out.append(_char_class(segment[i + 1 : close]))
+        elif (
+            ch == "["
+            and (close := _class_end(segment, i)) > i + 1
+            and (cls := _char_class(segment[i + 1 : close])) is not None
+        ):
+            out.append((ONE, cls))
             i = close + 1
-        else:  # a lone "[" or "[]" is literal
-            out.append(re.escape(ch))
+        else:  # a lone "[", "[]" or a class regex refuses (`[z-a]`) is literal, as minimatch
+            out.append(_literal_atom(ch))
             i += 1
-    return "".join(out)
+    return out
 
 
-def _char_class(body: str) -> str:
+def _char_class(body: str) -> re.Pattern[str] | None:
     negate = body[:1] in ("!", "^")
     if negate:
         body = body[1:]
     if not body:
-        return "(?!)"  # `[!]` matches nothing (minimatch)
+        return re.compile("(?!)")  # `[!]` matches nothing (minimatch)
     parts: list[str] = []
     i = 0
     while i < len(body):
@@ -219,18 +313,38 @@ def _char_class(body: str) -> str:
             continue
         parts.append(re.escape(ch) if ch != "-" else r"\-")
         i += 1
-    return "[" + ("^" if negate else "") + "".join(parts) + "]"
+    try:
+        return re.compile("[" + ("^" if negate else "") + "".join(parts) + "]", re.DOTALL)
+    except re.error:
+        return None
 
 
-def _match(pat: tuple[_Segment, ...], parts: list[str], pi: int, si: int, *, partial: bool) -> bool:
-    """minimatch's matchOne: a ``**`` only consumes segments that are there."""
+def _match(
+    pat: tuple[_Segment, ...],
+    parts: list[str],
+    pi: int,
+    si: int,
+    *,
+    partial: bool,
+    failed: set[tuple[int, int]] | None = None,
+) -> bool:
+    """minimatch's matchOne: a ``**`` only consumes segments that are there.
+
+    ``failed`` remembers the (pattern, path) positions that cannot match, so that several
+    ``**`` cost a product of lengths, not an exponential.
+    """
+    if failed is None:
+        failed = set()
     while pi < len(pat) and si < len(parts):
         seg = pat[pi]
         if seg is GLOBSTAR:
             if pi == len(pat) - 1:
                 return True  # a final ** swallows the rest
-            if any(_match(pat, parts, pi + 1, k, partial=partial) for k in range(si, len(parts))):
-                return True
+            for k in range(si, len(parts)):
+                if (pi + 1, k) not in failed:
+                    if _match(pat, parts, pi + 1, k, partial=partial, failed=failed):
+                        return True
+                    failed.add((pi + 1, k))
             return partial  # the path ran out inside the **: something below may match
         if not parts[si] or not seg.fullmatch(parts[si]):
             return False
@@ -355,14 +469,30 @@ def _search_paths(patterns: list[Pattern]) -> list[str]:
 # --- minimatch on names
 
 
+_BRACES: Final = re.compile(r"\{([^{}]*,[^{}]*)\}")
+# `{a,b}{a,b}...` doubles with every group: bounds of our own keep one pattern from turning
+# into millions (the alternatives past them are not tried)
+MAX_BRACE_EXPANSIONS: Final = 1_000
+_MAX_BRACE_WORK: Final = 1_000_000  # characters rewritten while expanding
+
+
 def _expand_braces(pattern: str) -> list[str]:
-    m = re.search(r"\{([^{}]*,[^{}]*)\}", pattern)
-    if not m:
-        return [pattern]
-    out: list[str] = []
-    for alt in m.group(1).split(","):
-        out += _expand_braces(pattern[: m.start()] + alt + pattern[m.end() :])
-    return out
+    done: list[str] = []
+    todo = [pattern]
+    work = 0
+    while todo and len(done) < MAX_BRACE_EXPANSIONS and work < _MAX_BRACE_WORK:
+        text = todo.pop()
+        work += len(text)
+        m = _BRACES.search(text)
+        if not m:
+            done.append(text)
+            continue
+        alts = m.group(1).split(",")
+        todo.extend(text[: m.start()] + alt + text[m.end() :] for alt in reversed(alts))
+    return done
+
+
+_SLASH: Final = _literal_atom("/")
 
 
 def name_matches(pattern: str, name: str) -> bool:
@@ -371,7 +501,11 @@ def name_matches(pattern: str, name: str) -> bool:
     for alt in _expand_braces(pattern):
         if name.startswith(".") and not alt.startswith("."):
             continue
-        regex = "/".join(".*" if seg == "**" else _segment_regex(seg) for seg in alt.split("/"))
-        if re.fullmatch(regex, name, re.DOTALL):
+        atoms: list[Atom] = []
+        for i, seg in enumerate(alt.split("/")):
+            if i:
+                atoms.append(_SLASH)
+            atoms.extend([(STAR, ANY)] if seg == "**" else _segment_atoms(seg))
+        if wildcard(atoms).fullmatch(name):
             return True
     return False

@@ -11,6 +11,7 @@ from conveyor.workflow.globs import (
     match_filters,
     value_included,
 )
+from tests.fuzz.support import watchdog
 
 # "Patterns to match branches and tags": (patterns, names that match, names that don't)
 BRANCH_TAG_CHEAT_SHEET = [
@@ -118,7 +119,7 @@ def test_path_cheat_sheet(patterns: list[str], value: str, expected: bool) -> No
     ],
 )
 def test_pattern_syntax(pattern: str, value: str, expected: bool) -> None:
-    assert bool(compile_pattern(pattern).match(value)) is expected
+    assert compile_pattern(pattern).fullmatch(value) is expected
 
 
 @pytest.mark.parametrize(
@@ -165,3 +166,18 @@ def test_match_filters_passes_when_any_value_is_included() -> None:
 
 def test_compile_is_cached() -> None:
     assert compile_pattern("docs/**") is compile_pattern("docs/**")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"),
+    [
+        ("**/" * 30 + "b", "a/" * 200 + "c", False),  # regex backtracking: exponential
+        ("*a" * 30 + "b", "a" * 200, False),
+        ("a+" * 20 + "b", "a" * 300, False),
+        ("**/" * 30 + "b", "a/" * 200 + "b", True),
+        ("**" + "a**" * 20, "a" * 50, True),
+    ],
+)
+def test_many_stars_never_backtrack(pattern: str, value: str, expected: bool) -> None:
+    with watchdog(2):
+        assert compile_pattern(pattern).fullmatch(value) is expected

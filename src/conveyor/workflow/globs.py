@@ -20,12 +20,17 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from conveyor.fileglob import ANY, DIRS, ONE, OPTIONAL, STAR, Atom, Wildcard, wildcard
+
 _ESCAPABLE = frozenset("*?+[]\\!")
 _RANGES = (("a", "z"), ("A", "Z"), ("0", "9"))
 
 
 class GlobError(ValueError):
     """A filter pattern that GitHub would reject."""
+
+
+_NOT_SLASH = re.compile("[^/]")
 
 
 def _bracket(pattern: str, start: int) -> tuple[str, int]:
@@ -52,9 +57,13 @@ def _bracket(pattern: str, start: int) -> tuple[str, int]:
     return "[" + "".join(parts) + "]", i + 1
 
 
-def _translate(pattern: str) -> str:
-    out: list[str] = []
-    # True when the last emitted atom may take a ? or + quantifier
+def _char(c: str) -> Atom:
+    return ONE, re.compile(re.escape(c), re.DOTALL)
+
+
+def _translate(pattern: str) -> list[Atom]:
+    out: list[Atom] = []
+    # True when the last atom is a plain character or [...] that may take a ? or +
     can_repeat = False
     i = 0
     n = len(pattern)
@@ -63,42 +72,47 @@ def _translate(pattern: str) -> str:
         if c == "*":
             if pattern.startswith("**", i):
                 if pattern.startswith("**/", i):
-                    out.append("(?:.*/)?")
+                    out.append((DIRS, ANY))
                     i += 3
                 else:
-                    out.append(".*")
+                    out.append((STAR, ANY))
                     i += 2
             else:
-                out.append("[^/]*")
+                out.append((STAR, _NOT_SLASH))
                 i += 1
             can_repeat = False
         elif c in "?+":
             if not can_repeat:
                 raise GlobError(f"'{c}' in {pattern!r} must follow a plain character or [...]")
-            out.append(c)
+            test = out[-1][1]
+            if c == "?":
+                out[-1] = (OPTIONAL, test)
+            else:  # one or more: the one, then any number
+                out.append((STAR, test))
             can_repeat = False
             i += 1
         elif c == "[":
             atom, i = _bracket(pattern, i)
-            out.append(atom)
+            out.append((ONE, re.compile(atom, re.DOTALL)))
             can_repeat = True
         elif c == "\\" and i + 1 < n and pattern[i + 1] in _ESCAPABLE:
-            out.append(re.escape(pattern[i + 1]))
+            out.append(_char(pattern[i + 1]))
             can_repeat = True
             i += 2
         else:
-            out.append(re.escape(c))
+            out.append(_char(c))
             can_repeat = True
             i += 1
-    return "".join(out)
+    return out
 
 
 @lru_cache(maxsize=1024)
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile one pattern body (without a leading ``!``) to a full-match regex."""
+def compile_pattern(pattern: str) -> Wildcard:
+    """Compile one pattern body (without a leading ``!``) to a full-string matcher; it never
+    backtracks, so no pattern takes exponential time (``**/**/**/x``, ``*a*a*a*b``)."""
     if pattern == "":
         raise GlobError("filter pattern cannot be empty")
-    return re.compile(r"\A" + _translate(pattern) + r"\Z", re.DOTALL)
+    return wildcard(_translate(pattern))
 
 
 def split_negation(pattern: str) -> tuple[bool, str]:
@@ -113,7 +127,7 @@ def value_included(value: str, patterns: list[str]) -> bool:
     included = False
     for raw in patterns:
         negated, body = split_negation(raw)
-        if compile_pattern(body).match(value):
+        if compile_pattern(body).fullmatch(value):
             included = not negated
     return included
 
