@@ -17,6 +17,7 @@ STAGES: list[set[str]] = [
     {"conveyor.workflow"},
     {"conveyor.store"},
     {"conveyor.executors"},
+    {"conveyor.images"},
     {"conveyor.actions"},
     {"conveyor.engine"},
     {"conveyor.cli", "conveyor.__main__"},

@@ -48,10 +48,11 @@ def tracking_prefix(pid: int, started: str | None) -> str:
     return f"conveyor_{pid}_{started or 0}_"
 
 
-def kill_tracked(prefix: str) -> int:
-    """SIGKILL every process (but this one) whose tracking id starts with ``prefix``;
-    how many. Like the runner's orphan clean-up, a process that set its tracking id to
-    something else (``RUNNER_TRACKING_ID=0``) is left alone."""
+def kill_tracked(prefix: str, sig: int = signal.SIGKILL) -> int:
+    """Send ``sig`` to every process (but this one) whose tracking id starts with
+    ``prefix``; how many. Like the runner's orphan clean-up, a process that set its
+    tracking id to something else (``RUNNER_TRACKING_ID=0``) is left alone. Processes in
+    containers are found too: they are this machine's processes."""
     wanted = f"{TRACKING_VAR}={prefix}".encode()
     me = os.getpid()
     killed = 0
@@ -71,7 +72,7 @@ def kill_tracked(prefix: str) -> int:
             continue
         if any(item.startswith(wanted) for item in environ.split(b"\0")):
             try:
-                os.kill(int(name), signal.SIGKILL)
+                os.kill(int(name), sig)
                 killed += 1
             except OSError:
                 pass

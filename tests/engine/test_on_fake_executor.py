@@ -192,7 +192,10 @@ def test_a_step_timeout_fails_the_step_and_always_steps_run(tmp_path: Path) -> N
     assert "cleanup" in done.lines("t") and "never" not in done.lines("t")
 
 
-def test_a_job_container_needs_a_container_executor(tmp_path: Path) -> None:
+def test_a_job_container_without_a_container_engine_fails_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVEYOR_CONTAINER_ENGINE", "no-such-engine")
     done = engine_run(
         tmp_path,
         """
@@ -207,7 +210,7 @@ def test_a_job_container_needs_a_container_executor(tmp_path: Path) -> None:
     )
     (job,) = done.report.workflows[0].jobs
     assert job.conclusion == "failure"
-    assert "jobs.c.container is not supported yet" in (job.error or "")
+    assert "jobs.c.container and services need a container engine" in (job.error or "")
 
 
 class CountingFake(ScriptedFake):

@@ -22,7 +22,7 @@ import os
 import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from conveyor.executors.base import CancelToken, Captured, ExecutorRequest, ExitInfo, JobPaths
 
@@ -61,6 +61,9 @@ class FakeExecutor:
     def base_env(self) -> dict[str, str]:
         self._record("base_env")
         return dict(self._env)
+
+    def context(self) -> dict[str, Any]:
+        return {"container": {}, "services": {}}
 
     def host_path(self, path: Path) -> Path:
         self._record("host_path", path)

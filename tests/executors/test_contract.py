@@ -28,6 +28,8 @@ from conveyor.executors.base import (
     ExitInfo,
     JobPaths,
 )
+from conveyor.records import replace
+from tests.executors.busybox_image import ensure_busybox_image
 
 # only so that a broken executor fails instead of hanging the suite, never a measurement
 GUARD = 60.0
@@ -43,6 +45,24 @@ def host_pid_gone(pid: int) -> bool:
     except FileNotFoundError:
         return True
     return state == "Z"
+
+
+def container_pid_gone(pid: int) -> bool:
+    """A pid as a job container printed it (its own namespace): gone when no process of
+    this machine has that pid in its innermost namespace and runs a conveyor job."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                nspid = next((ln.split()[1:] for ln in f if ln.startswith("NSpid:")), [])
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                marked = b"RUNNER_TRACKING_ID=conveyor_" in f.read()
+        except OSError:
+            continue
+        if len(nspid) > 1 and nspid[-1] == str(pid) and marked and not host_pid_gone(int(entry)):
+            return False
+    return True
 
 
 _SHELL = {
@@ -97,6 +117,7 @@ DIALECTS = {
         pid_gone=host_pid_gone,
         gaps={},
     ),
+    "container": Dialect(pid_gone=container_pid_gone),
     "fake": Dialect(shell=False, real_processes=False),
 }
 NAMES = [*EXECUTORS, "fake"]
@@ -113,6 +134,8 @@ def executor(
         tool_cache=tmp_path / "tools",
         base_env={**os.environ, "CONVEYOR_BASE_ONLY": "base"},
     )
+    if request.param == "container":  # in a job container, not the host mode
+        job = replace(job, container={"image": ensure_busybox_image()})
     ex = create_executor(job, request.param)
     yield ex
     ex.teardown()

@@ -153,6 +153,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="plan and print what would run; execute nothing",
     )
     run.add_argument(
+        "--executor",
+        choices=("host", "container"),
+        help="where every job runs: 'host' (this machine), 'container' (podman, else "
+        "docker; runs-on labels map to images with --platform). Default: a job with "
+        "container: or services: gets containers, others the host",
+    )
+    run.add_argument(
+        "-P",
+        "--platform",
+        action="append",
+        default=[],
+        metavar="LABEL=IMAGE",
+        help="run jobs whose runs-on has LABEL in a container of IMAGE, as act's -P "
+        "(repeatable), e.g. -P ubuntu-latest=debian:bookworm",
+    )
+    run.add_argument(
         "--jobs",
         "--concurrent-jobs",
         dest="jobs",
@@ -234,6 +250,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
     validate.add_argument("-W", "--workflows", metavar="PATH", help="a workflow file or directory")
+
+    images = sub.add_parser(
+        "images",
+        help="build the container images jobs use, locally from Debian packages",
+        description="Build debian:bookworm, python:3.11/3.12/3.13, postgres:16, redis:7 and "
+        "node from Debian packages (and this machine's pyenv Pythons) into podman's "
+        "storage, so jobs' container: and services: images need no registry.",
+        formatter_class=_Formatter,
+    )
+    images_sub = images.add_subparsers(dest="images_command", metavar="ACTION", required=True)
+    images_boot = images_sub.add_parser(
+        "bootstrap",
+        help="build the images that are missing or outdated (quick when all are current)",
+        description="Build the images that are missing or whose recipe changed; "
+        "exit status 1 when one fails or a required one cannot be built here.",
+        epilog="examples:\n  conveyor images bootstrap\n"
+        "  conveyor images bootstrap python:3.12 --force",
+        formatter_class=_Formatter,
+    )
+    images_boot.add_argument(
+        "names", nargs="*", metavar="NAME", help="only these images (default: all)"
+    )
+    images_boot.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    images_sub.add_parser(
+        "list",
+        help="the images, whether they are built and what they really contain",
+        formatter_class=_Formatter,
+    )
     return parser
 
 
@@ -278,5 +322,11 @@ def _main(argv: list[str] | None) -> int:
         from conveyor.cli.run import cmd_validate
 
         return cmd_validate(args)
+    if args.command == "images":
+        from conveyor.images import bootstrap
+
+        if args.images_command == "bootstrap":
+            return bootstrap.cmd_bootstrap(args)
+        return bootstrap.cmd_list(args)
     parser.print_help(sys.stderr)
     return 2

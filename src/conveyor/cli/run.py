@@ -112,6 +112,11 @@ def _run(args: argparse.Namespace) -> int:
     secrets = collect_secrets(args)
     variables = collect_vars(args)
     local_repos = local_repositories(args.local_repository, Path.cwd())
+    platforms = pairs(args.platform, "=", "--platform")
+    if args.executor == "container":
+        # GitHub's Ubuntu runners, as the Debian stand-ins `conveyor images bootstrap` makes
+        for label in ("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04"):
+            platforms.setdefault(label, f"ubuntu:{label.split('-')[1]}")
     repo_thread = None
     if not (args.list or args.graph or args.dry_run):
         # owner/name and actor cost a git call: overlap it with loading and planning
@@ -167,7 +172,15 @@ def _run(args: argparse.Namespace) -> int:
         event.payload.setdefault("inputs", {})
     assert repo_thread is not None
     return _execute(
-        args, root, the_plan, secrets, variables, per_file, repo_thread.result(), local_repos
+        args,
+        root,
+        the_plan,
+        secrets,
+        variables,
+        per_file,
+        repo_thread.result(),
+        local_repos,
+        platforms,
     )
 
 
@@ -229,6 +242,7 @@ def _execute(
     inputs: dict[str, DispatchInputs],
     repo: Any,
     local_repos: dict[str, Path],
+    platforms: dict[str, str],
 ) -> int:
     from conveyor.cli.console import Console, ConsoleSink
     from conveyor.engine.events import EventBus, RunSink
@@ -275,6 +289,8 @@ def _execute(
         offline=args.offline,
         local_repos=local_repos,
         base_env=_base_env(secrets),
+        executor=args.executor,
+        platforms=platforms,
     )
     if args.jobs:
         run.capacity = args.jobs

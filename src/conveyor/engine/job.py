@@ -15,7 +15,13 @@ from conveyor.engine.request import JobRequest
 from conveyor.engine.runenv import RunEnv
 from conveyor.engine.scope import NotServed, PostStep, Scope, StepFailed
 from conveyor.executors import ExecutorUnavailable, create_executor
-from conveyor.executors.base import CancelToken, Executor, ExecutorRequest, JobPaths
+from conveyor.executors.base import (
+    CancelToken,
+    Executor,
+    ExecutorError,
+    ExecutorRequest,
+    JobPaths,
+)
 from conveyor.executors.watchdog import WATCHDOG
 from conveyor.workflow.model import Step, holds_expression
 
@@ -75,6 +81,7 @@ class JobRunner:
         self._base_env: dict[str, str] = {}
         self._fixed_env: dict[str, str] = {}
         self._host_workspace = ""
+        self._job_context: dict[str, Any] = {"container": {}, "services": {}}
 
     def _open_executor(self, scope: Scope) -> None:
         """Choose and prepare the job's executor; the job's paths and base env follow."""
@@ -91,12 +98,17 @@ class JobRunner:
             container=container if isinstance(container, dict) else None,
             services=services if isinstance(services, dict) else {},
             base_env=self.run.base_env,
+            image=next((self.run.platforms[x] for x in labels if x in self.run.platforms), ""),
         )
         try:
             self.executor = create_executor(request, self.run.executor)
         except ExecutorUnavailable as e:
             raise StepFailed(str(e).replace("<id>", self.spec.key)) from None
-        self.paths = self.executor.prepare()
+        try:
+            self.paths = self.executor.prepare()
+        except ExecutorError as e:
+            raise StepFailed(str(e)) from None
+        self._job_context = self.executor.context()
         self.runner_ctx = runner_context(
             self.paths.temp, self.paths.tool_cache, debug=step_debug(self.run)
         )
@@ -121,7 +133,7 @@ class JobRunner:
     # -- contexts ---------------------------------------------------------------------------
 
     def contexts(self, scope: Scope, env: dict[str, str] | None = None) -> dict[str, Any]:
-        job_ctx: dict[str, Any] = {"status": scope.status, "container": {}, "services": {}}
+        job_ctx: dict[str, Any] = {"status": scope.status, **self._job_context}
         github = self.github
         if scope.action_path:
             github = {

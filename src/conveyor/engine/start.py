@@ -100,6 +100,9 @@ def end_dead_runs(store: Store) -> list[int]:
     for run_id, pid, started in ended:
         if pid:
             kill_tracked(tracking_prefix(pid, started))
+            from conveyor.executors import sweep
+
+            sweep(tracking_prefix(pid, started))  # its containers and networks
         row = store.run(run_id)
         if row is not None and row.run_dir:
             _remove_work(Path(row.run_dir))

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 # name -> module with ``create(request) -> Executor``; imported only when chosen
 EXECUTORS: dict[str, str] = {
     "host": "conveyor.executors.host",
+    "container": "conveyor.executors.container",
 }
 
 
@@ -21,7 +22,7 @@ class ExecutorUnavailable(Exception):
 
 def choose(request: ExecutorRequest) -> str:
     """The executor's name for a job: a job container needs a container executor."""
-    if request.container or request.services:
+    if request.container or request.services or request.image:
         what = "container" if request.container else "services"
         if "container" not in EXECUTORS:
             raise ExecutorUnavailable(
@@ -34,9 +35,25 @@ def choose(request: ExecutorRequest) -> str:
 
 def create_executor(request: ExecutorRequest, name: str | None = None) -> Executor:
     """An executor for one job, typed as the Protocol."""
+    if name == "host" and (request.container or request.services):
+        what = "container" if request.container else "services"
+        raise ExecutorUnavailable(
+            f"jobs.<id>.{what} needs containers, and --executor host runs every job on "
+            "this machine: drop --executor host, or use --executor container"
+        )
     module = importlib.import_module(EXECUTORS[name or choose(request)])
     executor: Executor = module.create(request)
     return executor
+
+
+def sweep(prefix: str) -> None:
+    """Remove what the jobs of a dead Conveyor process (tracking ids starting with
+    ``prefix``) left in every executor: containers, networks."""
+    for module_name in EXECUTORS.values():
+        module = importlib.import_module(module_name)
+        sweeper = getattr(module, "sweep", None)
+        if sweeper is not None:
+            sweeper(prefix)
 
 
 def stop_all() -> None:

@@ -99,6 +99,12 @@ class ExecutorRequest:
     container: dict[str, Any] | None = None  # jobs.<id>.container, evaluated
     services: dict[str, Any] = field(default_factory=dict)
     base_env: dict[str, str] = field(default_factory=dict)  # the runner's own environment
+    image: str = ""  # the image `--platform` maps runs-on to: the job runs in a container
+
+
+class ExecutorError(Exception):
+    """The job's environment could not be set up (an image, a service, a network): the
+    job fails with this message."""
 
 
 class Executor(Protocol):
@@ -112,6 +118,10 @@ class Executor(Protocol):
 
     def base_env(self) -> dict[str, str]:
         """The environment every process of the job starts from (PATH, HOME, ...)."""
+        ...
+
+    def context(self) -> dict[str, Any]:
+        """The ``job`` context's ``container`` and ``services`` (ids, network, ports)."""
         ...
 
     def host_path(self, path: Path) -> Path:

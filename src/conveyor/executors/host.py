@@ -13,7 +13,7 @@ import signal
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from conveyor.executors.base import CancelToken, Captured, ExecutorRequest, ExitInfo, JobPaths
 from conveyor.executors.watchdog import WATCHDOG
@@ -79,6 +79,9 @@ class HostExecutor:
     def base_env(self) -> dict[str, str]:
         return dict(self._env)
 
+    def context(self) -> dict[str, Any]:
+        return {"container": {}, "services": {}}
+
     def host_path(self, path: Path) -> Path:
         return path
 
@@ -137,30 +140,10 @@ class HostExecutor:
         timeout: float | None,
         cancel: CancelToken,
     ) -> ExitInfo:
-        if cancel.is_set():
-            return ExitInfo(code=-1, cancelled=True)
-        # own process group, so a timeout or Ctrl-C stops the whole tree the step started
-        try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except OSError as e:  # as in capture: a missing program is exit 127 with a message
-            on_output(f"{argv[0]}: {e.strerror}")
-            return ExitInfo(code=127)
-        with _stopping(proc, timeout, cancel, self._groups) as why:
-            assert proc.stdout is not None
-            try:
-                _pump(proc, proc.stdout.fileno(), on_output)
-                code = proc.wait()
-            finally:
-                proc.stdout.close()
-        return ExitInfo(code=code, timed_out="timeout" in why, cancelled="cancel" in why)
+        return stream_process(
+            argv, cwd=cwd, env=env, on_output=on_output, timeout=timeout, cancel=cancel,
+            groups=self._groups,
+        )  # fmt: skip
 
     def capture(
         self,
@@ -183,6 +166,46 @@ class HostExecutor:
             _LIVE.discard(pgid)
         kill_tracked(self.tracking_id)
         remove_tree(self._job_dir)
+
+
+def stream_process(
+    argv: list[str],
+    *,
+    cwd: Path | None,
+    env: Mapping[str, str],
+    on_output: Callable[[str], None],
+    timeout: float | None,
+    cancel: CancelToken,
+    groups: list[int],
+    send: Callable[[int], None] | None = None,
+) -> ExitInfo:
+    """Run a process on this machine in its own process group, streaming its output
+    (stdout and stderr as one) until it ends; stopped at the timeout or on cancel (see
+    ``stopping`` for ``send``); its group is added to ``groups``."""
+    if cancel.is_set():
+        return ExitInfo(code=-1, cancelled=True)
+    # own process group, so a timeout or Ctrl-C stops the whole tree the step started
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except OSError as e:  # as in capture: a missing program is exit 127 with a message
+        on_output(f"{argv[0]}: {e.strerror}")
+        return ExitInfo(code=127)
+    with stopping(proc, timeout, cancel, groups, send) as why:
+        assert proc.stdout is not None
+        try:
+            pump(proc, proc.stdout.fileno(), on_output)
+            code = proc.wait()
+        finally:
+            proc.stdout.close()
+    return ExitInfo(code=code, timed_out="timeout" in why, cancelled="cancel" in why)
 
 
 def capture_process(
@@ -211,7 +234,7 @@ def capture_process(
         )
     except OSError as e:  # like a shell: a missing program is exit 127 with a message
         return Captured(ExitInfo(code=127), "", f"{argv[0]}: {e.strerror}")
-    with _stopping(proc, timeout, cancel, groups) as why:
+    with stopping(proc, timeout, cancel, groups) as why:
         if proc.stdin is not None:
             _feed(proc.stdin, (stdin or "").encode("utf-8"))
         assert proc.stdout is not None and proc.stderr is not None
@@ -264,23 +287,34 @@ def _drain(proc: subprocess.Popen[bytes], *fds: int) -> tuple[bytes, bytes]:
 
 
 @contextlib.contextmanager
-def _stopping(
+def stopping(
     proc: subprocess.Popen[str] | subprocess.Popen[bytes],
     timeout: float | None,
     cancel: CancelToken,
     groups: list[int],
+    send: Callable[[int], None] | None = None,
 ) -> Iterator[list[str]]:
-    """Stop ``proc``'s process group at the timeout or on cancel; yields the reasons."""
+    """Stop ``proc`` at the timeout or on cancel: SIGINT, SIGTERM after a grace period,
+    then SIGKILL, each to its process group (or through ``send``, e.g. to the processes a
+    container runs for it); yields the reasons."""
     groups.append(proc.pid)
     _LIVE.add(proc.pid)
     why: list[str] = []
 
+    def signal_all(sig: int) -> None:
+        if send is None:
+            _signal_group(proc.pid, sig)
+            return
+        send(sig)
+        if sig == signal.SIGKILL:  # the relay too, if it did not end with what it relays
+            _signal_group(proc.pid, sig)
+
     def stop(reason: str) -> None:
         if proc.poll() is None:
             why.append(reason)
-            _signal_group(proc.pid, signal.SIGINT)
-            WATCHDOG.schedule(_GRACE, lambda: _signal_group(proc.pid, signal.SIGTERM))
-            WATCHDOG.schedule(2 * _GRACE, lambda: _signal_group(proc.pid, signal.SIGKILL))
+            signal_all(signal.SIGINT)
+            WATCHDOG.schedule(_GRACE, lambda: signal_all(signal.SIGTERM))
+            WATCHDOG.schedule(2 * _GRACE, lambda: signal_all(signal.SIGKILL))
 
     def on_cancel() -> None:
         stop("cancel")
@@ -340,7 +374,7 @@ def _copy(source: Path, dest: Path) -> None:
         shutil.copy2(source, dest, follow_symlinks=False)
 
 
-def _pump(proc: subprocess.Popen[bytes], fd: int, on_output: Callable[[str], None]) -> None:
+def pump(proc: subprocess.Popen[bytes], fd: int, on_output: Callable[[str], None]) -> None:
     """Stream output a read at a time, as whole lines, until EOF, or until the process has
     exited and its output is drained.
 
