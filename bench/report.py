@@ -20,8 +20,15 @@ def make_row(
     met: bool | None = None,
     conveyor_min: float | None = None,
     act_min: float | None = None,
+    unit: str = "s",
+    act_text: str | None = None,
 ) -> dict[str, Any]:
-    """One row of the results table (times in seconds; None where not measured)."""
+    """One row of the results table (None where not measured).
+
+    Values are in ``unit``: "s" (seconds, the ``*_s`` keys' usual meaning), "MB", or ""
+    (a count). ``act_text`` is shown instead of act's value when act has none (e.g.
+    ">120 s (timed out)").
+    """
     return {
         "scenario": scenario,
         "metric": metric,
@@ -37,7 +44,18 @@ def make_row(
         "conveyor_vs_act": None if not act_v or conveyor_v is None else conveyor_v / act_v,
         "target": target,
         "target_met": met,
+        "unit": unit,
+        "act_text": act_text,
     }
+
+
+def fmt(value: float | None, unit: str = "s") -> str:
+    """A table cell: milliseconds for times, else the value in ``unit``."""
+    if unit == "s" or value is None:
+        return ms(value)
+    if unit == "MB":
+        return f"{value:.1f} MB"
+    return f"{value:.0f}{' ' + unit if unit else ''}"
 
 
 def write_json(result: dict[str, Any], out: Path) -> None:
@@ -59,7 +77,8 @@ def print_report(result: dict[str, Any], top: int) -> None:
     )
     print(
         f"Conveyor: {info['conveyor_version']}   act: {info['act_version'] or 'skipped'}   "
-        f"N={info['repeats']} (median), warm-up {info['warmup']}"
+        f"N={info['repeats']} (median; heavy scenarios N={info.get('heavy_repeats', '-')}), "
+        f"warm-up {info['warmup']}"
     )
     header = [
         "scenario",
@@ -78,18 +97,22 @@ def print_report(result: dict[str, Any], top: int) -> None:
     table = [header]
     for r in result["rows"]:
         ok = "" if r["target_met"] is None else ("yes" if r["target_met"] else "NO")
+        unit = r.get("unit", "s")
+        act_cell = fmt(r["act_s"], unit)
+        if r["act_s"] is None and r.get("act_text"):
+            act_cell = r["act_text"]
         table.append(
             [
                 r["scenario"],
                 r["metric"],
                 r["baseline"] or "-",
-                ms(r["baseline_s"]),
-                ms(r["conveyor_s"]),
-                ms(r["act_s"]),
+                fmt(r["baseline_s"], unit),
+                fmt(r["conveyor_s"], unit),
+                act_cell,
                 ratio(r["conveyor_s"], r["baseline_s"]),
                 ratio(r["conveyor_s"], r["act_s"]),
-                ms(r.get("conveyor_min_s")),
-                ms(r.get("act_min_s")),
+                fmt(r.get("conveyor_min_s"), unit),
+                fmt(r.get("act_min_s"), unit),
                 r["target"],
                 ok,
             ]

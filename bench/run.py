@@ -46,12 +46,19 @@ from suite import Suite, bench_env, no_pyc_env, snapshot_src
 
 def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="N=3, smaller profile output")
+    ap.add_argument(
+        "--quick", action="store_true", help="N=3, smaller heavy workloads and profile output"
+    )
     ap.add_argument(
         "-n",
         "--repeats",
         type=int,
         help="timed runs per measurement (default 7, --quick 3); the median is reported",
+    )
+    ap.add_argument(
+        "--heavy-n",
+        type=int,
+        help="timed runs for the heavy scenarios logs, wide, memory (default: min(N, 3))",
     )
     ap.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     ap.add_argument("--no-act", action="store_true", help="skip act")
@@ -62,7 +69,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument(
         "--only",
         metavar="S,S",
-        help="scenarios to run: steps,jobs,onestep,dry50,large,startup (default all)",
+        help="scenarios to run: " + ",".join(SCENARIOS) + " (default all)",
     )
     ap.add_argument("--top", type=int, default=12, help="rows per profile listing")
     ap.add_argument(
@@ -79,6 +86,11 @@ def main() -> int:
     opts = parse_args()
     repeats = opts.repeats or (3 if opts.quick else 7)
     only = set(opts.only.split(",")) if opts.only else set(SCENARIOS)
+    unknown = only - set(SCENARIOS)
+    if unknown:
+        sys.exit(
+            f"unknown scenario(s): {', '.join(sorted(unknown))}; known: {', '.join(SCENARIOS)}"
+        )
 
     notes: list[str] = []
     tmp = Path(tempfile.mkdtemp(prefix="conveyor-bench-"))
@@ -103,6 +115,7 @@ def main() -> int:
     log(f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}")
     log(f"conveyor: {' '.join(conveyor)} ({info['conveyor_version']}); act: {act or 'skipped'}")
     log(f"workloads in {tmp}; N={repeats} (median), warm-up {opts.warmup}")
+    info["heavy_repeats"] = opts.heavy_n or min(repeats, 3)
 
     suite = Suite(
         tmp=tmp,
@@ -114,6 +127,8 @@ def main() -> int:
         conveyor=conveyor,
         act=act,
         act_cache=tmp / "act-cache",
+        quick=opts.quick,
+        heavy_repeats=opts.heavy_n or min(repeats, 3),
     )
     for name, scenario in SCENARIOS.items():
         if name in only:
@@ -130,6 +145,7 @@ def main() -> int:
             f"machine was busy (1-min load average up to {busy} on "
             f"{info['usable_cores']} cores): numbers are noisy, re-run on an idle machine"
         )
+    notes.extend(suite.notes)
     for t in (timer, timer_nopyc):
         notes.extend(f"FAILED {f}" for f in t.failures)
     result = {

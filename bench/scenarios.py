@@ -1,16 +1,21 @@
-"""The six scenarios. Each one times its commands (round-robin, see measure.Timer), stores
+"""The scenarios. Each one times its commands (round-robin, see measure.Timer), stores
 the raw timings in ``suite.raw`` and appends its table rows with ``suite.row``.
 """
 
 from __future__ import annotations
 
+import shutil
+import statistics
+import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from drivers import IMPORT_RUN_PATH, PARSE_DRIVER, POPEN_DRIVER, run_driver
-from measure import act_cmd, log, med, mn, ms, per_unit
+from measure import RssProbe, Timer, act_cmd, log, med, mn, ms, per_unit
 from suite import Suite
-from workloads import wf_dry50, wf_jobs, wf_large, wf_steps
+from workloads import log_command, wf_dry50, wf_jobs, wf_large, wf_log, wf_steps
 
 
 def steps(s: Suite) -> None:
@@ -151,6 +156,10 @@ def jobs(s: Suite) -> None:
     )
 
 
+def _at_most(value: float | None, limit: float | None) -> bool | None:
+    return None if value is None or limit is None else value <= limit
+
+
 def onestep(s: Suite) -> None:
     """Scenario 3: wall time of a one-step run, with and without cached bytecode."""
     log("\n[3] one-step workflow, full run (wall)")
@@ -177,8 +186,8 @@ def onestep(s: Suite) -> None:
         "python -c pass",
         med(c1),
         med(a1),
-        "act: 43 ms earlier",
-        None,
+        "<= act",
+        _at_most(med(c1), med(a1)),
         mn(c1),
         mn(a1),
     )
@@ -373,6 +382,360 @@ def startup(s: Suite) -> None:
     )
 
 
+# --------------------------------------------------------------------------- heavy scenarios
+
+SECRET_NAME, SECRET_VALUE = "BENCH_TOKEN", "s3cr3t-bench-value"
+# A 1,000-job run of act took ~40 s on a 2-core machine; past this it's reported as timed out.
+WIDE_TIMEOUT = 120.0
+
+Item = tuple[Any, ...]
+
+
+def _keyed(
+    s: Suite, items: dict[str, Item | None], repeats: int, **kw: Any
+) -> dict[str, dict[str, Any] | None]:
+    """``s.timer.group`` over ``{key: item}``; returns ``{key: result}`` (None: not run)."""
+    return _keyed_timer(s.timer, items, repeats, **kw)
+
+
+def _keyed_timer(
+    timer: Timer, items: dict[str, Item | None], repeats: int, **kw: Any
+) -> dict[str, dict[str, Any] | None]:
+    g = timer.group([it for it in items.values() if it], repeats=repeats, **kw)
+    return {k: (g.get(it[0]) if it else None) for k, it in items.items()}
+
+
+def _act(s: Suite, label: str, repo: Path, *extra: str) -> Item | None:
+    """A timer item running act in ``repo`` (None when act is skipped)."""
+    return (label, act_cmd(s.act, s.act_cache, *extra), repo) if s.act else None
+
+
+def _failed(result: dict[str, Any] | None) -> str | None:
+    """Table text for a command without timings: ">120 s (timed out)", "failed: exit 1"."""
+    if not result or "median" in result:
+        return None
+    if "timeout" in result:
+        return f">{result['timeout']:.0f} s (timed out)"
+    return f"failed: {result.get('error', '?')}"
+
+
+def _log_size(s: Suite) -> int:
+    return 20_000_000 if s.quick else 100_000_000
+
+
+def _log_items(s: Suite) -> dict[str, Item | None]:
+    """The log-throughput commands: shell baselines, conveyor and act, plain and masked."""
+    size = _log_size(s)
+    mb = f"{size // 1_000_000} MB"
+    plain = s.repo(f"log{mb[:-3]}", wf_log(size, SECRET_VALUE))
+    masked = s.repo(
+        f"log{mb[:-3]}_secret", wf_log(size, SECRET_VALUE, f"${{{{ secrets.{SECRET_NAME} }}}}")
+    )
+    cmd, out = log_command(size, SECRET_VALUE), s.tmp / "shell-step.log"
+    secret = f"{SECRET_NAME}={SECRET_VALUE}"
+    return {
+        "shell_cat": (
+            f"bash: {mb} | cat > /dev/null",
+            ["bash", "-c", f"{cmd} | cat >/dev/null"],
+            None,
+        ),
+        "shell_tee": (
+            f"bash: {mb} | tee FILE > /dev/null",
+            ["bash", "-c", f"{cmd} | tee {out} >/dev/null"],
+            None,
+        ),
+        "shell_sed_tee": (
+            f"bash: {mb} | sed mask | tee FILE",
+            ["bash", "-c", f"{cmd} | sed 's/{SECRET_VALUE}/***/g' | tee {out} >/dev/null"],
+            None,
+        ),
+        "conveyor": (f"conveyor run, {mb} log", s.conv_cmd(plain), plain),
+        "conveyor_secret": (
+            f"conveyor run, {mb} log, masked secret",
+            s.conv_cmd(masked, "--secret", secret),
+            masked,
+        ),
+        "act": _act(s, f"act, {mb} log", plain),
+        "act_secret": _act(s, f"act, {mb} log, masked secret", masked, "-s", secret),
+    }
+
+
+def logs(s: Suite) -> None:
+    """Scenario 7: log throughput of one step printing 100 MB, without and with a secret."""
+    size = _log_size(s)
+    mb = f"{size // 1_000_000} MB"
+    log(f"\n[7] log throughput: one step printing {mb} (80-byte lines), plain and masked")
+    g = _keyed(s, _log_items(s), s.heavy_repeats)
+    s.raw["logs"] = {"bytes": size, **g}
+    for k, r in g.items():
+        t = med(r)
+        if t:
+            log(f"  {k:<20} {size / 1e6 / t:7.0f} MB/s")
+    name = f"7 log throughput {mb}"
+    for metric, conv, act, bases in (
+        (
+            "no secret (wall)",
+            g["conveyor"],
+            g["act"],
+            [("shell_cat", "| cat > /dev/null"), ("shell_tee", "| tee FILE (log file)")],
+        ),
+        (
+            "masked secret (wall)",
+            g["conveyor_secret"],
+            g["act_secret"],
+            [("shell_cat", "| cat > /dev/null"), ("shell_sed_tee", "| sed mask | tee FILE")],
+        ),
+    ):
+        for key, what in bases:
+            s.row(
+                name,
+                metric,
+                med(g[key]),
+                f"shell: {what}",
+                med(conv),
+                med(act),
+                "",
+                None,
+                mn(conv),
+                mn(act),
+                act_text=_failed(act),
+            )
+
+
+def has_jobs_option(s: Suite) -> bool:
+    """Whether the measured Conveyor has `conveyor run --jobs N`."""
+    r = subprocess.run(
+        [*s.conveyor, "run", "--help"], env=s.env, capture_output=True, text=True, timeout=60
+    )
+    return "--jobs" in r.stdout
+
+
+def _wide_n(s: Suite) -> int:
+    return 200 if s.quick else 1000
+
+
+def _wide_items(s: Suite, variants: bool = True) -> dict[str, Item | None]:
+    """n independent one-step jobs: conveyor (and its --jobs variants), act, and the shell."""
+    n = _wide_n(s)
+    r = s.repo(f"wide{n}", wf_jobs(n))
+    script = s.tmp / "scripts" / f"bash_c_{n}.sh"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text(f"#!/bin/bash\nfor i in $(seq {n}); do bash -c true; done\n")
+    items: dict[str, Item | None] = {
+        "shell_seq": (f"bash: {n}x bash -c true, sequential", ["bash", str(script)], None),
+        "shell_xargs": (
+            f"bash: {n}x bash -c true, xargs -P nproc",
+            ["bash", "-c", f'seq {n} | xargs -P "$(nproc)" -n 1 bash -c true'],
+            None,
+        ),
+        "conveyor": (f"conveyor run, {n} jobs", s.conv_cmd(r), r),
+        "act": _act(s, f"act, {n} jobs", r),
+    }
+    if variants and has_jobs_option(s):
+        items["conveyor_j1"] = (
+            f"conveyor run, {n} jobs, --jobs 1",
+            s.conv_cmd(r, "--jobs", "1"),
+            r,
+        )
+        items["conveyor_j64"] = (
+            f"conveyor run, {n} jobs, --jobs 64",
+            s.conv_cmd(r, "--jobs", "64"),
+            r,
+        )
+    return items
+
+
+def wide(s: Suite) -> None:
+    """Scenario 8: 1,000 independent one-step jobs, wall time, threads and open fds."""
+    n = _wide_n(s)
+    log(f"\n[8] {n} independent one-step jobs (act timeout {WIDE_TIMEOUT:.0f} s)")
+    items = _wide_items(s)
+    if "conveyor_j1" not in items:
+        s.notes.append("wide: `conveyor run --jobs` not available; only the default measured")
+    g = _keyed(s, items, s.heavy_repeats, timeout=WIDE_TIMEOUT, sample=True)
+    s.raw["wide"] = {"jobs": n, **g}
+    name = f"8 {n} parallel jobs"
+    a = g["act"]
+    for key, metric in (
+        ("conveyor", "wall"),
+        ("conveyor_j1", "wall, --jobs 1"),
+        ("conveyor_j64", "wall, --jobs 64"),
+    ):
+        if key not in g:
+            continue
+        bases = [("shell_seq", "bash -c true, sequential")]
+        if key == "conveyor":
+            bases.append(("shell_xargs", "bash -c true, xargs -P nproc"))
+        c = g[key]
+        for base, what in bases:
+            s.row(
+                name,
+                metric,
+                med(g[base]),
+                what,
+                med(c),
+                med(a),
+                "",
+                None,
+                mn(c),
+                mn(a),
+                act_text=_failed(a),
+            )
+    c, act_run = g["conveyor"] or {}, a or {}
+    for key, metric, target, limit in (
+        ("peak_threads", "peak threads (sampled 50 ms)", "< 100", 100),
+        ("peak_fds", "peak open fds (sampled 50 ms)", "< 256", 256),
+    ):
+        value = c.get(key)
+        s.row(
+            name,
+            metric,
+            None,
+            "",
+            value,
+            act_run.get(key),
+            target,
+            None if value is None else value < limit,
+            unit="",
+            act_text=_failed(a),
+        )
+    for key in ("conveyor_j1", "conveyor_j64"):
+        if g.get(key):
+            r = g[key] or {}
+            log(f"  {key}: peak {r.get('peak_threads')} threads, {r.get('peak_fds')} fds")
+
+
+def memory(s: Suite) -> None:
+    """Scenario 9: peak RSS of the 100 MB log run, the 1,000-job run and a 500-job --list."""
+    probe = RssProbe(s.tmp)
+    log(f"\n[9] memory high-water: peak RSS of each command (ru_maxrss, via {probe.kind})")
+    # The heavy commands: a warm-up only when the logs/wide scenarios haven't run them yet.
+    warm = "logs" in s.raw and "wide" in s.raw
+    heavy_timer = Timer(s.env, s.repeats, 0 if warm else s.timer.warmup)
+    list_timer = Timer(s.env, s.repeats, s.timer.warmup)
+    logs_items, wide_items = _log_items(s), _wide_items(s, variants=False)
+    r = s.repo("large", wf_large())
+    groups: dict[str, dict[str, Item | None]] = {
+        "log_run": {k: logs_items[k] for k in ("shell_cat", "conveyor", "act")},
+        "wide_run": {k: wide_items[k] for k in ("shell_seq", "conveyor", "act")},
+        "list_500": {
+            "conveyor": ("conveyor run --list, 500 jobs", s.conv_cmd(r, "--list"), r),
+            "act": _act(s, "act --list, 500 jobs", r, "--list"),
+        },
+    }
+    groups["list_500"]["python"] = ("python -c pass", [sys.executable, "-c", "pass"], None)
+    mb: dict[str, dict[str, list[int] | None]] = {}
+    fails: dict[str, dict[str, str | None]] = {}
+    for name, items in groups.items():
+        wrapped: dict[str, Item | None] = {}
+        files: dict[str, Path] = {}
+        for k, it in items.items():
+            if it:
+                cmd, files[k] = probe.wrap(it[1])
+                wrapped[k] = (f"{it[0]} [rss]", cmd, *it[2:])
+            else:
+                wrapped[k] = None
+        # The heavy runs once (peak RSS barely varies), the --list N times.
+        heavy = name != "list_500"
+        timer = heavy_timer if heavy else list_timer
+        g = _keyed_timer(
+            timer, wrapped, 1 if heavy else s.repeats, timeout=WIDE_TIMEOUT if heavy else None
+        )
+        mb[name] = {k: probe.read(f, timer.warmup) or None for k, f in files.items()}
+        fails[name] = {k: _failed(v) for k, v in g.items()}
+        for k, kb in mb[name].items():
+            log(f"  {name:<9} {k:<10} peak RSS {_mb(kb):>6.1f} MB" if kb else f"  {name} {k}: -")
+    s.timer.failures.extend(heavy_timer.failures + list_timer.failures)
+    s.raw["memory"] = {"method": probe.kind, "kb": mb, "failed": fails, "warm_reused": warm}
+    py = mb["list_500"].get("python")
+    size, n = f"{_log_size(s) // 1_000_000} MB", _wide_n(s)
+    rows = (
+        (f"{size} log run", "log_run", "shell_cat", "shell: | cat (largest proc)"),
+        (f"{size} log run", "log_run", None, "python -c pass"),
+        (f"{n}-job run", "wide_run", "shell_seq", "shell: bash -c true loop"),
+        (f"{n}-job run", "wide_run", None, "python -c pass"),
+        ("--list 500 jobs", "list_500", None, "python -c pass"),
+    )
+    for metric, name, base_key, base_what in rows:
+        base = py if base_key is None else mb[name].get(base_key)
+        c, a = mb[name].get("conveyor"), mb[name].get("act")
+        s.row(
+            "9 peak RSS",
+            metric,
+            _mb(base),
+            base_what,
+            _mb(c),
+            _mb(a),
+            "",
+            None,
+            _mb(c, min),
+            _mb(a, min),
+            unit="MB",
+            act_text=fails[name].get("act"),
+        )
+
+
+def _mb(
+    kb: list[int] | None, stat: Callable[[list[int]], float] = statistics.median
+) -> float | None:
+    return None if not kb else stat(kb) / 1024
+
+
+def list_cache(s: Suite) -> None:
+    """Scenario 10: `--list` of the 50-job workflow, workflow cache emptied vs present."""
+    log("\n[10] --list of 50 jobs: workflow cache cold (emptied before each run) and warm")
+    r = s.repo("dry50", wf_dry50())
+    cold_cache = s.tmp / "cache-cold"
+    cold_env = dict(s.env, CONVEYOR_CACHE_DIR=str(cold_cache))
+
+    def empty() -> None:
+        shutil.rmtree(cold_cache / "workflows", ignore_errors=True)
+
+    g = s.timer.group(
+        [
+            ("sh -c true", ["sh", "-c", "true"], None),
+            ("python -c pass", [sys.executable, "-c", "pass"], None),
+            (
+                "conveyor run --list, 50 jobs, cold cache",
+                s.conv_cmd(r, "--list"),
+                r,
+                cold_env,
+                empty,
+            ),
+            ("conveyor run --list, 50 jobs, warm cache", s.conv_cmd(r, "--list"), r),
+            s.act and ("act --list, 50 jobs", act_cmd(s.act, s.act_cache, "--list"), r),
+        ]
+    )
+    sh, py = g["sh -c true"], g["python -c pass"]
+    cold = g["conveyor run --list, 50 jobs, cold cache"]
+    warm = g["conveyor run --list, 50 jobs, warm cache"]
+    a = g.get("act --list, 50 jobs")
+    warm_cache = Path(s.env["CONVEYOR_CACHE_DIR"]) / "workflows"
+    if not (warm_cache.is_dir() and any(warm_cache.iterdir())):
+        s.notes.append(f"list: no workflow cache found in {warm_cache}: warm may equal cold")
+    s.raw["list"] = {"sh": sh, "python": py, "conveyor_cold": cold, "conveyor_warm": warm, "act": a}
+    mw, ma = med(warm), med(a)
+    ok = None if mw is None or ma is None else mw <= 2.5 * ma
+    for metric, c, target, met in (
+        ("cold (cache emptied)", cold, "", None),
+        ("warm (cache present)", warm, "<= 2.5x act", ok),
+    ):
+        for base, what in ((sh, "sh -c true"), (py, "python -c pass")):
+            s.row(
+                "10 --list 50 jobs",
+                metric,
+                med(base),
+                what,
+                med(c),
+                med(a),
+                target,
+                met,
+                mn(c),
+                mn(a),
+                act_text=_failed(a),
+            )
+
+
 # Run in this order, whatever the order given to --only.
 SCENARIOS: dict[str, Callable[[Suite], None]] = {
     "steps": steps,
@@ -381,4 +744,8 @@ SCENARIOS: dict[str, Callable[[Suite], None]] = {
     "dry50": dry50,
     "large": large,
     "startup": startup,
+    "logs": logs,
+    "wide": wide,
+    "memory": memory,
+    "list": list_cache,
 }

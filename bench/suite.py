@@ -71,9 +71,12 @@ class Suite:
     conveyor: list[str]
     act: str | None
     act_cache: Path
+    quick: bool = False
+    heavy_repeats: int = 3
     repos: dict[str, Path] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def repo(self, name: str, text: str) -> Path:
         """The workload repo ``name``, generated with workflow ``text`` on first use."""
@@ -96,6 +99,8 @@ class Suite:
         met: bool | None = None,
         conveyor_min: float | None = None,
         act_min: float | None = None,
+        unit: str = "s",
+        act_text: str | None = None,
     ) -> None:
         self.rows.append(
             make_row(
@@ -109,5 +114,7 @@ class Suite:
                 met,
                 conveyor_min,
                 act_min,
+                unit,
+                act_text,
             )
         )

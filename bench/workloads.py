@@ -23,6 +23,27 @@ def wf_jobs(n: int, chain: bool = False) -> str:
     return "".join(out)
 
 
+def log_line(value: str) -> str:
+    """An 80-byte line (79 characters and its newline) holding ``value`` once."""
+    head = f"bench log line 0123456789 {value} "
+    return head + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[: 79 - len(head)]
+
+
+def log_command(size: int, value: str) -> str:
+    """Shell command printing ``size`` bytes of lines holding ``value``."""
+    return f"yes '{log_line(value)}' | head -c {size}"
+
+
+def wf_log(size: int, value: str, expr: str | None = None) -> str:
+    """One step printing ``size`` bytes of lines holding ``value``; with ``expr`` (e.g.
+    ``${{ secrets.X }}`` whose value is ``value``) the step holds the expression instead,
+    so it prints the same bytes."""
+    cmd = log_command(size, value)
+    if expr:
+        cmd = cmd.replace(value, expr)
+    return HEADER + f"  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: {cmd}\n"
+
+
 def wf_dry50() -> str:
     """50 jobs x 3 steps; five needs-chains of ten jobs; env + expressions like real CI."""
     out = [HEADER.replace("jobs:\n", "env:\n  LEVEL: info\njobs:\n")]
