@@ -521,22 +521,29 @@ def sweep(prefix: str) -> int:
     engine = engine_binary()
     if engine is None:
         return 0
+    import re
+
+    # containers list labels as a map, networks as "k=v" text: read the owner from either
+    owner = re.compile(re.escape(OWNER_LABEL) + r"[=:]([^\s,\]]+)")
     removed = 0
-    for kind in ("ps", "network"):
-        args = ["ps", "-a"] if kind == "ps" else ["network", "ls"]
+    for kind, args, key in (
+        ("containers", ["ps", "-a"], "ID"),
+        ("networks", ["network", "ls"], "Name"),
+    ):
         listing = subprocess.run(
-            [engine, *args, "--filter", f"label={OWNER_LABEL}", "--format",
-             f'{{{{.{"ID" if kind == "ps" else "Name"}}}}}\t{{{{.Labels}}}}'],
+            [engine, *args, "--filter", f"label={OWNER_LABEL}",
+             "--format", f"{{{{.{key}}}}}\t{{{{.Labels}}}}"],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
-        doomed = [
-            line.split("\t", 1)[0]
-            for line in listing.stdout.splitlines()
-            if f"{OWNER_LABEL}:{prefix}" in line
-        ]
+        doomed = []
+        for line in listing.stdout.splitlines():
+            name, _, labels = line.partition("\t")
+            found = owner.search(labels)
+            if found and found.group(1).startswith(prefix):
+                doomed.append(name)
         if not doomed:
             continue
-        if kind == "ps":
+        if kind == "containers":
             _remove(engine, doomed, os.environ)
         else:
             subprocess.run(

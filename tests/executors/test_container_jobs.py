@@ -1,0 +1,240 @@
+"""Jobs with `container:` and `services:` through `conveyor run`, on real podman containers.
+
+Rules: GitHub's "Running jobs in a container" and "About service containers" (a job
+container reaches a service by its label; a job on the runner machine by
+`localhost:<mapped port>`; `job.services.<id>.ports`), the runner's
+ContainerOperationProvider (a network per job, health checks waited for, everything
+removed at job end), and "Nothing outlives its job" — after a timeout, a cancel, or a
+Conveyor killed with SIGKILL (the next run removes what it left).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.executors.busybox_image import container_engine, ensure_busybox_image
+from tests.harness import Repo, RepoFactory
+
+pytestmark = pytest.mark.containers
+
+WEB = """
+      web:
+        image: {image}
+        command: httpd -f -p 8080 -h /www
+        options: >-
+          --health-cmd "wget -q -O- http://localhost:8080/"
+          --health-interval 1s --health-retries 20
+        ports: ["8080"]
+"""
+
+
+def leftovers() -> list[str]:
+    """Containers and networks Conveyor labelled that still exist."""
+    engine = container_engine()
+    names: list[str] = []
+    for args in (["ps", "-a"], ["network", "ls"]):
+        out = subprocess.run(
+            [engine, *args, "--filter", "label=io.conveyor.owner", "--format", "{{.Names}}"]
+            if args[0] == "ps"
+            else [engine, *args, "--filter", "label=io.conveyor.owner", "--format", "{{.Name}}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        names += out.stdout.split()
+    return names
+
+
+@pytest.fixture
+def image() -> str:
+    return ensure_busybox_image()
+
+
+@pytest.fixture
+def repo(make_repo: RepoFactory) -> Repo:
+    assert leftovers() == [], "an earlier test left containers behind"
+    return make_repo("shop")
+
+
+def test_job_container_reaches_a_service_by_its_label(repo: Repo, image: str) -> None:
+    repo.workflow(
+        f"""
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container:
+      image: {image}
+      env:
+        FROM_CONTAINER: set
+    services:{WEB.format(image=image)}
+    steps:
+      - id: probe
+        run: |
+          echo "ws=$GITHUB_WORKSPACE home=$HOME pwd=$(pwd) from=$FROM_CONTAINER"
+          echo "page=$(wget -q -O- http://web:8080/)" >> "$GITHUB_OUTPUT"
+          echo "/opt/tools" >> "$GITHUB_PATH"
+          echo "MY_VAR=from-env-file" >> "$GITHUB_ENV"
+      - run: |
+          echo "path=$PATH var=$MY_VAR"
+          echo "port=${{{{ job.services.web.ports['8080'] }}}}"
+          echo "net=${{{{ job.container.network }}}} id=${{{{ job.container.id }}}}"
+"""
+    )
+    res = repo.run()
+    assert res.code == 0, res.output
+    assert "ws=/__w/shop/shop home=/github/home pwd=/__w/shop/shop from=set" in res.logs
+    assert res.step("test", "probe")["outputs"] == {"page": "hello-www"}
+    assert "path=/opt/tools:/bin var=from-env-file" in res.logs
+    port = res.logs.split("port=")[1].split()[0]
+    assert port.isdigit() and port != "8080"  # a free host port, published on loopback
+    net = res.logs.split("net=")[1].split()[0]
+    assert net.startswith("conveyor-")
+    assert len(res.logs.split(" id=")[1].split()[0]) == 64
+    assert leftovers() == []
+
+
+def test_a_job_on_the_host_reaches_a_service_by_its_mapped_port(repo: Repo, image: str) -> None:
+    repo.workflow(
+        f"""
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    services:{WEB.format(image=image)}
+    steps:
+      - run: |
+          port=${{{{ job.services.web.ports['8080'] }}}}
+          python3 -c "import urllib.request as u; print(u.urlopen('http://localhost:$port/').read().decode())"
+"""
+    )
+    res = repo.run()
+    assert res.code == 0, res.output
+    assert "hello-www" in res.logs
+    assert leftovers() == []
+
+
+def test_an_unhealthy_service_fails_the_job_with_its_output(repo: Repo, image: str) -> None:
+    repo.workflow(
+        f"""
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container: {image}
+    services:
+      db:
+        image: {image}
+        command: sh -c "echo db-starting-up; sleep 600"
+        options: --health-cmd false --health-interval 1s --health-retries 2
+    steps:
+      - run: echo never
+"""
+    )
+    res = repo.run()
+    assert res.code == 1
+    job = res.job("test")
+    assert "service 'db' is unhealthy" in job["error"]
+    assert "db-starting-up" in job["error"]
+    assert "never" not in res.logs
+    assert leftovers() == []
+
+
+def test_a_missing_image_names_the_bootstrap_command(repo: Repo) -> None:
+    repo.workflow(
+        """
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container: localhost/conveyor-no-such-image:1
+    steps:
+      - run: echo never
+"""
+    )
+    res = repo.run()
+    assert res.code == 1
+    assert "conveyor images bootstrap" in res.job("test")["error"]
+    assert leftovers() == []
+
+
+def test_a_step_timeout_stops_its_processes_in_the_container(repo: Repo, image: str) -> None:
+    repo.workflow(
+        f"""
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container: {image}
+    steps:
+      - run: sleep 600
+        timeout-minutes: 0.02
+      - if: always()
+        run: |
+          echo "sleeping=$(ps -o pid,args | grep -c "[s]leep 600")"
+"""
+    )
+    res = repo.run()
+    assert res.code == 1, res.output
+    assert res.job("test")["steps"][0]["outcome"] == "failure"
+    assert "The action has timed out" in res.logs
+    # the second step ran in the same container: the timed-out sleep is gone from it
+    assert "sleeping=0" in res.logs, res.logs
+    assert leftovers() == []
+
+
+def test_after_kill_9_the_next_conveyor_removes_the_containers(repo: Repo, image: str) -> None:
+    repo.workflow(
+        f"""
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container: {image}
+    services:
+      side:
+        image: {image}
+        command: sleep 600
+    steps:
+      - run: touch "$RUNNER_TEMP/started"; sleep 600
+"""
+    )
+    proc = repo.start()
+    deadline = time.monotonic() + 60
+    while not list((repo.root / ".conveyor").glob("runs/1/work/*/_temp/started")):
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        assert time.monotonic() < deadline, "the step never started"
+        time.sleep(0.1)
+    assert len(leftovers()) == 3  # job container, service, network
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert len(leftovers()) == 3  # nothing could remove them...
+    listing = repo.cli("runs")
+    assert listing.code == 0, listing.output
+    assert leftovers() == []  # ...until the next conveyor found the dead run
+
+
+def test_job_services_context_has_id_network_and_ports(repo: Repo, image: str) -> None:
+    repo.workflow(
+        f"""
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    services:{WEB.format(image=image)}
+    steps:
+      - id: show
+        run: |
+          {{ echo "json<<EOF"; echo '${{{{ toJSON(job.services) }}}}'; echo EOF; }} >> "$GITHUB_OUTPUT"
+"""
+    )
+    res = repo.run()
+    assert res.code == 0, res.output
+    services = json.loads(res.step("test", "show")["outputs"]["json"])
+    assert set(services["web"]) == {"id", "network", "ports"}
+    assert list(services["web"]["ports"]) == ["8080"]
