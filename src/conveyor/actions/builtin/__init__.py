@@ -26,6 +26,7 @@ BUILTINS: dict[str, str] = {
     "actions/cache/save": f"{_PKG}.cache_save",
     "actions/upload-artifact": f"{_PKG}.upload_artifact",
     "actions/download-artifact": f"{_PKG}.download_artifact",
+    "docker/metadata-action": f"{_PKG}.docker_metadata",
 }
 
 
