@@ -101,6 +101,9 @@ class ActionCall:
     capture: Callable[..., Captured]  # capture(argv, cwd=None, env=None, stdin=None), in the job
     local: Callable[..., Captured]  # the same on the engine's machine (git on the repository)
     add_mask: Callable[[str], None]
+    # local_stream(argv, cwd=None, env=None) -> exit code: on the engine's machine, output
+    # streamed to the log (an image build)
+    local_stream: Callable[..., int] = field(default=lambda *_a, **_k: 127)
     # tell the run an artifact was stored: artifact(name, path, size) (an event for sinks)
     artifact: Callable[[str, Path, int], None] = field(default=lambda _n, _p, _s: None)
     job_status: str = "success"  # for post(): success | failure | cancelled

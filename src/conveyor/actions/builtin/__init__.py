@@ -27,6 +27,10 @@ BUILTINS: dict[str, str] = {
     "actions/upload-artifact": f"{_PKG}.upload_artifact",
     "actions/download-artifact": f"{_PKG}.download_artifact",
     "docker/metadata-action": f"{_PKG}.docker_metadata",
+    "docker/login-action": f"{_PKG}.docker_login",
+    "docker/setup-buildx-action": f"{_PKG}.docker_setup_buildx",
+    "docker/setup-qemu-action": f"{_PKG}.docker_setup_qemu",
+    "docker/build-push-action": f"{_PKG}.docker_build_push",
 }
 
 

@@ -86,6 +86,23 @@ def _call(
         stopped(out.exit)
         return out
 
+    def local_stream(
+        argv: list[str], cwd: Path | str | None = None, env: dict[str, str] | None = None
+    ) -> int:
+        from conveyor.executors.host import stream_process
+
+        info = stream_process(
+            [str(a) for a in argv],
+            cwd=Path(cwd) if cwd else run.repo.root,
+            env=env if env is not None else run.base_env,
+            on_output=runner.out.line,
+            timeout=None,
+            cancel=tokens[0],
+            groups=local_groups,
+        )
+        stopped(info)
+        return info.code
+
     call = ActionCall(
         ref=ref,
         inputs=inputs,
@@ -102,6 +119,7 @@ def _call(
         exec=execute,
         capture=capture,
         local=local,
+        local_stream=local_stream,
         add_mask=run.masker.add,
         artifact=runner.out.artifact,
     )
