@@ -427,7 +427,11 @@ def test_unfetchable_reusable_workflow_fails_job(project: Project, server: Actio
     assert f"{server.url}/acme/workflows" in text
 
 
-def test_docker_actions_fail_loudly(project: Project, server: ActionServer) -> None:
+def test_docker_actions_with_a_bad_image_fail_loudly(
+    project: Project, server: ActionServer
+) -> None:
+    # ActionManager.cs: runs.image is '[path]/Dockerfile' or 'docker://image[:tag]'; the
+    # Dockerfile must exist (the container tests run Docker actions for real)
     server.publish(
         "acme/container",
         {"action.yml": "name: c\nruns:\n  using: docker\n  image: Dockerfile\n"},
@@ -442,10 +446,7 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
-      - id: image
-        uses: docker://alpine:3.19
       - id: remote
-        if: always()
         uses: acme/container@v1
       - id: local
         if: always()
@@ -454,12 +455,11 @@ jobs:
     )
     r = project.run("--actions-url", server.url)
     assert r.code == 1
-    for step in ("image", "remote", "local"):
+    for step in ("remote", "local"):
         assert r.step("build", step)["outcome"] == "failure", step
     logs = r.logs
-    assert "'docker://alpine:3.19': Docker container actions are not supported" in logs
-    assert "'acme/container@v1' is a Docker container action" in logs
-    assert "'./local-docker' is a Docker container action" in logs
+    assert "'acme/container@v1': runs.image: no Dockerfile at" in logs
+    assert "'./local-docker': runs.image 'x' should be either '[path]/Dockerfile' or" in logs
 
 
 def test_matrix_jobs_share_one_fetch(project: Project, server: ActionServer) -> None:

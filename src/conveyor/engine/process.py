@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from conveyor.engine.scope import ProcessResult, StepFailed
 from conveyor.executors.base import CancelToken, ExitInfo
@@ -12,6 +13,23 @@ from conveyor.executors.base import CancelToken, ExitInfo
 if TYPE_CHECKING:
     from conveyor.engine.scope import Scope
     from conveyor.engine.stepkind import JobContext
+
+
+class Launch(Protocol):
+    """Starts a step's process instead of the job's executor (``Executor.run``'s shape):
+    a Docker action's container runs beside the job, not inside it."""
+
+    def __call__(
+        self,
+        argv: list[str],
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        on_output: Callable[[str], None],
+        timeout: float | None,
+        cancel: CancelToken,
+    ) -> ExitInfo: ...
+
 
 _FILE_KINDS = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE")
 
@@ -48,8 +66,10 @@ def exec_process(
     *,
     extra_env: dict[str, str] | None = None,
     state_in: dict[str, str] | None = None,
+    launch: Launch | None = None,
 ) -> ProcessResult:
-    """Run one process of a step: files for env/output, commands on stdout, then read back."""
+    """Run one process of a step: files for env/output, commands on stdout, then read back.
+    ``launch`` starts the process instead of the executor (see ``Launch``)."""
     from conveyor.engine.commands import CommandProcessor
 
     files = command_files(runner)
@@ -83,9 +103,8 @@ def exec_process(
         if plain:
             out.line("\n".join(plain))
 
-    result.exit = runner.executor.run(
-        argv, cwd=cwd, env=env, on_output=on_output, timeout=timeout, cancel=token
-    )
+    start = launch or runner.executor.run
+    result.exit = start(argv, cwd=cwd, env=env, on_output=on_output, timeout=timeout, cancel=token)
     _read_files(runner, files, result)
     return result
 

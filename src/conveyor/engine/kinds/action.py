@@ -1,5 +1,5 @@
-"""``uses:`` steps: the reference resolved to its kind (built-in, composite or
-JavaScript action), the action's inputs, and the job set-up of remote and ``$/`` actions."""
+"""``uses:`` steps: the reference resolved to its kind (built-in, composite, JavaScript or
+Docker container action), the action's inputs, and the job set-up of remote and ``$/`` actions."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ def _fail(message: str) -> Exception:
 
 
 def pre(runner: JobContext, step: Step, scope: Scope) -> None:
-    """A remote action is fetched at job set-up, and a JavaScript action's ``pre`` runs
-    then (see ``prepare_job``)."""
+    """A remote action is fetched at job set-up, and a JavaScript action's ``pre`` or a
+    Docker action's ``pre-entrypoint`` runs then (see ``prepare_job``)."""
 
 
 def main(
@@ -40,10 +40,9 @@ def main(
     except ValueError as e:
         raise _fail(str(e)) from None
     if ref.kind == "docker":
-        raise _fail(
-            f"'{ref.raw}': Docker container actions are not supported by the host executor yet "
-            "(they arrive with the podman executor)"
-        )
+        from conveyor.engine.kinds.docker import run_image
+
+        return run_image(runner, ref, step, scope, env, timeout, token)
     # a composite's own `$/` names the repository its action.yml comes from; one reached
     # through `./` (a path in the workspace) is taken to share the referencing file's
     origin = scope.origin
@@ -83,9 +82,10 @@ def main(
 
         return run_node(runner, manifest, action_dir, ref, inputs, step, scope, env, timeout, token)
     if using == "docker":
-        raise _fail(
-            f"'{ref.raw}' is a Docker container action: not supported by the host "
-            "executor yet (it arrives with the podman executor)"
+        from conveyor.engine.kinds.docker import run_action
+
+        return run_action(
+            runner, manifest, action_dir, ref, inputs, step, scope, env, timeout, token
         )
     raise _fail(
         f"'{ref.raw}': runs.using '{manifest.runs.get('using')}' is not supported, use "
@@ -128,8 +128,10 @@ def self_action_dir(runner: JobContext, ref: ActionRef, origin: Origin) -> tuple
 
 def prepare_job(runner: JobContext, scope: Scope) -> None:
     """Set up the job's remote actions as the runner does before step 1: fetch each one
-    (a missing action fails the job here) and run the ``pre`` of JavaScript actions."""
+    (a missing action fails the job here) and run the ``pre`` of JavaScript actions and
+    the ``pre-entrypoint`` of Docker actions."""
     from conveyor.actions.builtin import lookup
+    from conveyor.engine.kinds import docker
     from conveyor.engine.kinds.javascript import NODE_RUNTIMES, run_pre
 
     for step in runner.job.steps:
@@ -151,3 +153,5 @@ def prepare_job(runner: JobContext, scope: Scope) -> None:
             continue  # reported when the step runs
         if manifest.using in NODE_RUNTIMES and manifest.runs.get("pre"):
             run_pre(runner, manifest, action_dir, ref, step, scope)
+        elif manifest.using == "docker" and manifest.runs.get("pre-entrypoint"):
+            docker.run_pre(runner, manifest, action_dir, ref, step, scope)
