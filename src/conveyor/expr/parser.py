@@ -120,18 +120,30 @@ class _Parser:
             args.append(operand())
         return Logical(op, tuple(args), column)
 
+    def too_deep(self, chain: int) -> None:
+        # a chain (a[0][0]..., 1 == 1 == ...) nests one node per link: stop at the first
+        # link past the limit instead of building thousands for parse() to refuse
+        if chain > MAX_DEPTH:
+            raise ExprError(f"exceeded max expression depth {MAX_DEPTH}", self.source)
+
     def equality(self) -> Node:
         node = self.comparison()
+        chain = 0
         while self.is_op(_EQUALITY):
             tok = self.advance()
             node = Binary(tok.text, node, self.comparison(), tok.column)
+            chain += 1
+            self.too_deep(chain)
         return node
 
     def comparison(self) -> Node:
         node = self.unary()
+        chain = 0
         while self.is_op(_COMPARISON):
             tok = self.advance()
             node = Binary(tok.text, node, self.unary(), tok.column)
+            chain += 1
+            self.too_deep(chain)
         return node
 
     def unary(self) -> Node:
@@ -167,7 +179,10 @@ class _Parser:
             self.expect(lx.RPAREN)
         else:
             raise self.error(tok)
+        chain = 0
         while True:
+            chain += 1
+            self.too_deep(chain)
             tok = self.peek()
             if tok.kind == lx.LBRACKET:
                 self.advance()
