@@ -206,7 +206,7 @@ def _inline(node: Node) -> str:
     if kind == "scalar":
         return str(node[1])
     if kind == "alias":
-        return "*" + node[1]
+        return f"*{node[1]}"
     prefix = f"&{node[2]} " if node[2] else ""
     if kind == "map":
         return prefix + "{" + ", ".join(f"{k}: {_inline(v)}" for k, v in node[1]) + "}"

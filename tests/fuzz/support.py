@@ -27,7 +27,7 @@ T = TypeVar("T")
 def fuzz_settings(ci_examples: int) -> Callable[[T], T]:
     """Hypothesis settings for one target: ``ci_examples`` in CI, many more when LONG."""
     examples = int(os.environ.get("CONVEYOR_FUZZ_EXAMPLES", "20000")) if LONG else ci_examples
-    return settings(  # type: ignore[no-any-return]
+    return settings(
         max_examples=examples,
         deadline=None,
         derandomize=not LONG,  # CI runs the same inputs every time
@@ -45,8 +45,12 @@ class Hang(BaseException):
 def watchdog(seconds: float = BUDGET_SECONDS) -> Iterator[None]:
     """Fail the example if the body runs longer than ``seconds`` (SIGALRM, main thread)."""
 
+    message = f"no result within {seconds} s: a hang or an exponential case"
+    fired = []
+
     def expired(signum: int, frame: Any) -> None:
-        raise Hang(f"no result within {seconds} s: a hang or an exponential case")
+        fired.append(True)
+        raise Hang(message)
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -55,6 +59,8 @@ def watchdog(seconds: float = BUDGET_SECONDS) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if fired:  # the alarm struck where its exception was swallowed (a gc callback)
+        raise Hang(message)
 
 
 def check_workflow_errors(exc: WorkflowError | WorkflowErrors, file: str) -> None:
