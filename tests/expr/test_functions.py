@@ -289,3 +289,17 @@ def test_integers_beyond_a_double_are_infinite() -> None:
     assert evaluate("github.big > 1 && github.small < 1", ctx) is True
     assert evaluate("format('{0} {1}', github.big, github.small)", ctx) == "Infinity -Infinity"
     assert evaluate("toJSON(github.big)", ctx) == "Infinity"
+
+
+def test_from_json_brackets_inside_strings_do_not_count() -> None:
+    text = "[" * 100
+    assert evaluate(f"fromJSON('\"{text}\"')", EvalContext()) == text
+    assert evaluate(f"fromJSON('{{\"a\": [\"{text}\"]}}')", EvalContext()) == {"a": [text]}
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [("'A'", True), ("'2'", True), ("'0x2'", True), ("'nan'", False), ("2", True), ("true", True)],
+)
+def test_contains_in_an_array_compares_like_equals(item: str, expected: bool) -> None:
+    assert evaluate(f"contains(fromJSON('[\"a\", 2, 1, null]'), {item})", EvalContext()) is expected

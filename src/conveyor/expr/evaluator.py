@@ -144,12 +144,17 @@ def _object_index(obj: Mapping[str, Any], key: Any) -> Any:
     return None if value is _MISSING else value
 
 
+_SCALARS = frozenset({str, float, int, bool, type(None)})
+
+
 def _filtered_index(items: FilteredList, wildcard: bool, key: Any) -> FilteredList:
     """Apply an index to every element of a filtered array, flattening one level."""
     out = FilteredList()
     str_key = to_string(key) if not wildcard and is_primitive(key) else None
     int_key = None if wildcard else _int_index(key)
     for item in items:
+        if type(item) in _SCALARS:  # most of a big array: skip the slower checks below
+            continue
         if isinstance(item, Mapping):
             if wildcard:
                 out.extend(item.values())

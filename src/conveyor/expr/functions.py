@@ -20,6 +20,7 @@ from conveyor.expr.coerce import (
     is_primitive,
     kind,
     loose_equals,
+    parse_number,
     to_string,
 )
 from conveyor.expr.context import EvalContext
@@ -62,9 +63,33 @@ def _contains(args: Sequence[Node], ev: Eval, ctx: EvalContext) -> bool:
             return fold(to_string(item)) in fold(to_string(search))
         return False
     if kind(search) == ARRAY and len(search) > 0:
-        item = ev(args[1])
-        return any(loose_equals(item, element) for element in search)
+        return any(map(_equals(ev(args[1])), search))
     return False
+
+
+def _equals(item: Any) -> Callable[[Any], bool]:
+    """``loose_equals(item, element)`` for many elements: a string item is folded and
+    parsed once, which matters for arrays of millions (fromJSON of megabytes)."""
+    if type(item) is float or type(item) is int:
+        return lambda element: (
+            bool(element == item)
+            if type(element) is float or type(element) is int
+            else loose_equals(item, element)
+        )
+    if type(item) is not str:
+        return lambda element: loose_equals(item, element)
+    folded = fold(item)
+    number = parse_number(item)
+
+    def equals(element: Any) -> bool:
+        t = type(element)
+        if t is str:
+            return bool(element == item or fold(element) == folded)
+        if t is float or t is int:
+            return bool(number == element)  # NaN equals nothing
+        return loose_equals(item, element)
+
+    return equals
 
 
 def _starts_with(args: Sequence[Node], ev: Eval, ctx: EvalContext) -> bool:
@@ -288,31 +313,28 @@ def _from_json(args: Sequence[Node], ev: Eval, ctx: EvalContext) -> Any:
     text = to_string(ev(args[0]))
     try:
         # GitHub stores every JSON number as a double.
-        value = json.loads(text, parse_int=float, parse_constant=_reject_constant)
+        value: Any = json.loads(text, parse_int=float, parse_constant=_reject_constant)
     except RecursionError:
         raise ExprError(_TOO_DEEP) from None
     except ValueError as exc:
         raise ExprError(f"error parsing fromJSON: {exc}") from exc
-    if _json_depth(value) > MAX_JSON_DEPTH:
+    # fewer brackets than the limit cannot nest past it: no walk over a big flat array
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _too_deep(value):
         raise ExprError(_TOO_DEEP)
     return value
 
 
-def _json_depth(value: Any) -> int:
-    """How many arrays and objects nest in a parsed JSON value."""
-    deepest = 0
-    stack = [(value, 1)]
+def _too_deep(value: Any) -> bool:
+    """Whether more than MAX_JSON_DEPTH arrays and objects nest in a parsed JSON value."""
+    stack = [(value, 1)] if type(value) is list or type(value) is dict else []
     while stack:
         item, level = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in children)
-    return deepest
+        if level > MAX_JSON_DEPTH:
+            return True
+        for child in item.values() if type(item) is dict else item:
+            if type(child) is list or type(child) is dict:
+                stack.append((child, level + 1))
+    return False
 
 
 def _case(args: Sequence[Node], ev: Eval, ctx: EvalContext) -> Any:
