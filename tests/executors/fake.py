@@ -36,6 +36,7 @@ TOOLS_ROOT = Path("/__t")
 
 class FakeExecutor:
     name = "fake"
+    runtime_node = None
 
     def __init__(self, request: ExecutorRequest) -> None:
         self.request = request

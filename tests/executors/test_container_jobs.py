@@ -11,12 +11,14 @@ Conveyor killed with SIGKILL (the next run removes what it left).
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
 
 import pytest
 
+from conveyor.procinfo import process_start, tracking_prefix
 from tests.executors.busybox_image import container_engine, ensure_busybox_image
 from tests.harness import Repo, RepoFactory
 
@@ -33,20 +35,26 @@ WEB = """
 """
 
 
-def leftovers() -> list[str]:
-    """Containers and networks Conveyor labelled that still exist."""
+def leftovers(pid: int | None = None) -> list[str]:
+    """Containers and networks that the jobs of Conveyor process ``pid`` (default: this
+    test process, where in-process runs happen) labelled and that still exist. Other
+    processes' (someone else's test run) are not counted."""
+    pid = os.getpid() if pid is None else pid
+    prefix = tracking_prefix(pid, process_start(pid) if pid == os.getpid() else None)
+    if pid != os.getpid():
+        prefix = f"conveyor_{pid}_"  # the start time of a dead process is gone
     engine = container_engine()
     names: list[str] = []
-    for args in (["ps", "-a"], ["network", "ls"]):
+    for args, key in ((["ps", "-a"], "Names"), (["network", "ls"], "Name")):
         out = subprocess.run(
-            [engine, *args, "--filter", "label=io.conveyor.owner", "--format", "{{.Names}}"]
-            if args[0] == "ps"
-            else [engine, *args, "--filter", "label=io.conveyor.owner", "--format", "{{.Name}}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        names += out.stdout.split()
+            [engine, *args, "--filter", "label=io.conveyor.owner",
+             "--format", f"{{{{.{key}}}}}\t{{{{.Labels}}}}"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        for line in out.stdout.splitlines():
+            name, _, labels = line.partition("\t")
+            if f"io.conveyor.owner:{prefix}" in labels or f"io.conveyor.owner={prefix}" in labels:
+                names.append(name)
     return names
 
 
@@ -210,13 +218,13 @@ jobs:
         assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
         assert time.monotonic() < deadline, "the step never started"
         time.sleep(0.1)
-    assert len(leftovers()) == 3  # job container, service, network
+    assert len(leftovers(proc.pid)) == 3  # job container, service, network
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    assert len(leftovers()) == 3  # nothing could remove them...
+    assert len(leftovers(proc.pid)) == 3  # nothing could remove them...
     listing = repo.cli("runs")
     assert listing.code == 0, listing.output
-    assert leftovers() == []  # ...until the next conveyor found the dead run
+    assert leftovers(proc.pid) == []  # ...until the next conveyor found the dead run
 
 
 def test_job_services_context_has_id_network_and_ports(repo: Repo, image: str) -> None:
@@ -230,7 +238,8 @@ jobs:
     steps:
       - id: show
         run: |
-          {{ echo "json<<EOF"; echo '${{{{ toJSON(job.services) }}}}'; echo EOF; }} >> "$GITHUB_OUTPUT"
+          {{ echo "json<<EOF"; echo '${{{{ toJSON(job.services) }}}}'; echo EOF; }} \
+            >> "$GITHUB_OUTPUT"
 """
     )
     res = repo.run()

@@ -11,6 +11,7 @@ of a loopback registry as insecure (plain HTTP).
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,7 +73,16 @@ CMD ["cat", "/greeting"]
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     with running_registry(tmp_path_factory.mktemp("registry")) as reg:
-        yield reg
+        try:
+            yield reg
+        finally:  # the images built here, tagged for this registry, leave the local store
+            listing = subprocess.run(
+                ["podman", "images", "--format", "{{.Repository}}:{{.Tag}}"],
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            mine = [n for n in listing.stdout.split() if n.startswith(reg.host + "/")]
+            if mine:
+                subprocess.run(["podman", "rmi", "-f", *mine], capture_output=True, check=False)
 
 
 @pytest.fixture

@@ -111,6 +111,9 @@ class Executor(Protocol):
     """One instance serves one job, from ``prepare`` to ``teardown``."""
 
     name: str
+    # the runner's own Node for JavaScript actions, in the job's view, when the job's
+    # environment is not the engine's machine (GitHub mounts it at /__e in containers)
+    runtime_node: str | None
 
     def prepare(self) -> JobPaths:
         """Create the job's fresh environment and return its directories (job's view)."""

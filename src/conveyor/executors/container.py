@@ -48,6 +48,7 @@ from conveyor.executors.host import HostExecutor, capture_process, stream_proces
 from conveyor.procinfo import TRACKING_VAR, kill_tracked
 
 OWNER_LABEL = "io.conveyor.owner"
+_RUNTIME_NODE = "/__e/node/bin/node"
 # the variables podman itself reads: a step's value goes in argv, podman keeps the host's
 _ENGINE_VARS = frozenset({"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "USER", "SHELL"})
 _ENGINE_PREFIXES = ("XDG_", "CONTAINERS_", "REGISTRY_AUTH_FILE", "DOCKER_", "BUILDAH_")
@@ -100,6 +101,7 @@ class ContainerExecutor:
     one, else on this machine."""
 
     name = "container"
+    runtime_node: str | None = None
 
     def __init__(self, request: ExecutorRequest, engine: str) -> None:
         self.request = request
@@ -291,6 +293,10 @@ class ContainerExecutor:
         args, proc_env = self._run_args(self.container, self.spec, "job")
         for engine_dir, job_dir in self._mounts:
             args += ["-v", f"{engine_dir}:{job_dir}"]
+        node = shutil.which("node")
+        if node:  # the runner's Node for JavaScript actions, as GitHub mounts /__e
+            args += ["-v", f"{os.path.realpath(node)}:{_RUNTIME_NODE}:ro"]
+            self.runtime_node = _RUNTIME_NODE
         args += ["--workdir", str(self.paths.workspace), "--entrypoint", "tail"]
         self._created.append(self.container)
         self.container_id = self._podman(

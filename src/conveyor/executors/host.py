@@ -57,6 +57,7 @@ class HostExecutor:
     """One instance per job: it owns the job's directories and the processes it started."""
 
     name = "host"
+    runtime_node = None  # JavaScript actions use the Nodes of this machine
 
     def __init__(
         self, job_dir: Path, repo_name: str, tool_cache: Path, env: Mapping[str, str] | None = None

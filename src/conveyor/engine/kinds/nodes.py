@@ -32,8 +32,15 @@ def required_major(using: str) -> int:
 def node_for(job: JobContext, env: dict[str, str], using: str, action: str) -> str:
     """The node executable (job's view) for an action with ``runs.using: using``."""
     need = required_major(using)
-    on_path = job.executor.which("node", job.process_path(env))
     found: list[tuple[tuple[int, int, int], str]] = []
+    runtime = job.executor.runtime_node
+    if runtime is not None:  # a job container: the runner's own Node, as on GitHub
+        version = _version(job, runtime)
+        if version is not None and version[0] >= need:
+            return runtime
+        if version is not None:
+            found.append((version, runtime))
+    on_path = job.executor.which("node", job.process_path(env))
     if on_path is not None:
         version = _version(job, on_path)
         if version is not None and version[0] >= need:
