@@ -294,7 +294,7 @@ def test_integers_beyond_a_double_are_infinite() -> None:
 def test_from_json_brackets_inside_strings_do_not_count() -> None:
     text = "[" * 100
     assert evaluate(f"fromJSON('\"{text}\"')", EvalContext()) == text
-    assert evaluate(f"fromJSON('{{\"a\": [\"{text}\"]}}')", EvalContext()) == {"a": [text]}
+    assert evaluate(f'fromJSON(\'{{"a": ["{text}"]}}\')', EvalContext()) == {"a": [text]}
 
 
 @pytest.mark.parametrize(
