@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -247,3 +248,46 @@ jobs:
     services = json.loads(res.step("test", "show")["outputs"]["json"])
     assert set(services["web"]) == {"id", "network", "ports"}
     assert list(services["web"]["ports"]) == ["8080"]
+
+
+def test_a_private_image_is_pulled_with_the_jobs_credentials(
+    repo: Repo, image: str, tmp_path: Path
+) -> None:
+    from tests.images.registry import PASSWORD, USER, running_registry
+
+    (tmp_path / "registry").mkdir()
+    with running_registry(tmp_path / "registry") as registry:
+        private = f"{registry.host}/private/busybox:1"
+        engine = container_engine()
+        pushed = subprocess.run(
+            ["skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", f"{USER}:{PASSWORD}",
+             f"containers-storage:{image}", f"docker://{private}"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert pushed.returncode == 0, pushed.stderr
+        try:
+            workflow = f"""
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container:
+      image: {private}
+      credentials:
+        username: {USER}
+        password: ${{{{ secrets.REGISTRY_PASSWORD }}}}
+    steps:
+      - run: echo "inside $(cat /www/index.html)"
+"""
+            repo.workflow(workflow)
+            res = repo.run("--secret", f"REGISTRY_PASSWORD={PASSWORD}")
+            assert res.code == 0, res.output
+            assert "inside hello-www" in res.logs
+            subprocess.run([engine, "rmi", "-f", private], capture_output=True, check=False)
+            res = repo.run("--secret", "REGISTRY_PASSWORD=wrong-password-1")
+            assert res.code == 1
+            assert "login to" in res.job("test")["error"]
+            assert "wrong-password-1" not in res.output + res.logs
+        finally:
+            subprocess.run([engine, "rmi", "-f", private], capture_output=True, check=False)
+    assert leftovers() == []

@@ -160,7 +160,9 @@ class ContainerExecutor:
             raise ContainerError(f"{Path(self.engine).name} {what} failed: {proc.stderr.strip()}")
         return proc.stdout
 
-    def _ensure_image(self, image: str) -> None:
+    def _ensure_image(self, image: str, credentials: Any = None) -> None:
+        """The image in local storage, pulled if missing (with the job's ``credentials``:
+        a login into an auth file in memory, the password through stdin)."""
         probe = subprocess.run(
             [self.engine, "image", "exists", image],
             env=self._host_env,
@@ -169,14 +171,33 @@ class ContainerExecutor:
         )
         if probe.returncode == 0:
             return
-        try:
-            self._podman("pull", "-q", image)
-        except ContainerError as e:
-            raise ContainerError(
-                f"image '{image}' is not on this machine and could not be pulled ({e}). "
-                "Build the base images with 'conveyor images bootstrap', or make it "
-                "available to the container engine"
-            ) from None
+        import tempfile
+
+        base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+        with tempfile.TemporaryDirectory(prefix="conveyor-pull-", dir=base) as tmp:
+            # a registry on this machine speaks plain HTTP, as Docker assumes for loopback
+            auth = ["--tls-verify=false"] if _loopback(_registry_of(image)) else []
+            if isinstance(credentials, dict) and credentials.get("username"):
+                auth += ["--authfile", f"{tmp}/auth.json"]
+                registry = _registry_of(image)
+                login = subprocess.run(
+                    [self.engine, "login", *auth, "--username", str(credentials["username"]),
+                     "--password-stdin", registry],
+                    input=str(credentials.get("password") or ""), env=self._host_env,
+                    capture_output=True, text=True, check=False,
+                )  # fmt: skip
+                if login.returncode != 0:
+                    raise ContainerError(
+                        f"login to {registry} for image '{image}' failed: {login.stderr.strip()}"
+                    )
+            try:
+                self._podman("pull", "-q", *auth, image)
+            except ContainerError as e:
+                raise ContainerError(
+                    f"image '{image}' is not on this machine and could not be pulled ({e}). "
+                    "Build the base images with 'conveyor images bootstrap', or make it "
+                    "available to the container engine"
+                ) from None
 
     # -- Executor --------------------------------------------------------------------------
 
@@ -221,7 +242,7 @@ class ContainerExecutor:
         image = str(spec.get("image") or "")
         if not image:
             return  # GitHub skips a service whose image evaluates to empty
-        self._ensure_image(image)
+        self._ensure_image(image, spec.get("credentials"))
         name = f"{self.network}-{label}-{next(_NAMES)}"
         args, proc_env = self._run_args(name, spec, label)
         if spec.get("entrypoint"):
@@ -289,7 +310,7 @@ class ContainerExecutor:
         return (out.stdout + out.stderr).strip()
 
     def _start_job_container(self) -> None:
-        self._ensure_image(self.image)
+        self._ensure_image(self.image, self.spec.get("credentials"))
         args, proc_env = self._run_args(self.container, self.spec, "job")
         for engine_dir, job_dir in self._mounts:
             args += ["-v", f"{engine_dir}:{job_dir}"]
@@ -484,6 +505,18 @@ class ContainerExecutor:
             with _LIVE_LOCK:
                 _LIVE.pop(self.owner, None)
             self.host.teardown()
+
+
+def _registry_of(image: str) -> str:
+    first, slash, _ = image.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return "docker.io"
+
+
+def _loopback(registry: str) -> bool:
+    host = registry.rsplit(":", 1)[0] if registry.count(":") == 1 else registry
+    return host.strip("[]") in ("localhost", "::1") or host.startswith("127.")
 
 
 def _publish(port: str) -> str:
