@@ -378,8 +378,14 @@ class Globber:
     def glob(self) -> list[str]:
         return list(self.walk())
 
-    def walk(self) -> Iterator[str]:
-        """Matching paths (files, and directories when ``match_directories``), depth-first."""
+    def walk(self, within: str | None = None) -> Iterator[str]:
+        """Matching paths (files, and directories when ``match_directories``), depth-first.
+
+        With ``within`` (a directory) only paths under it are wanted: the walk skips every
+        directory that is neither below it nor on the way to it (``hashFiles('~/**')``
+        must not read the whole home directory to keep the workspace's files).
+        """
+        inside = within.rstrip("/") + "/" if within is not None else None
         patterns: list[Pattern] = []
         for p in self.patterns:
             patterns.append(p)
@@ -392,6 +398,10 @@ class Globber:
         chain: list[str] = []  # real paths of the directories being walked, for cycles
         while stack:
             path, level = stack.pop()
+            if inside is not None and not (
+                (path + "/").startswith(inside) or inside.startswith(path.rstrip("/") + "/")
+            ):
+                continue
             kind = _classify(patterns, path)
             if not kind and not any(p.partial_match(path) for p in includes):
                 continue

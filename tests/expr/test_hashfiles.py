@@ -179,3 +179,29 @@ def test_leading_slash_is_the_workspace_root(
 def test_absolute_path_inside_workspace_still_works(workspace: Path) -> None:
     expression = f"hashFiles('{workspace}/src/app.js')"
     assert hash_expr(workspace, expression) == reference(workspace, ["src/app.js"])
+
+
+def test_the_walk_stays_on_the_way_to_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # hashFiles('~/**') keeps only the workspace's files: the rest of home is not read
+    from conveyor import fileglob
+    from conveyor.expr.hashfiles import hash_files
+
+    home = tmp_path / "home"
+    (home / "big" / "deep").mkdir(parents=True)
+    (home / "big" / "deep" / "f").write_text("x")
+    workspace = home / "work" / "repo"
+    workspace.mkdir(parents=True)
+    (workspace / "a.txt").write_text("a")
+    listed: list[str] = []
+    real_listdir = os.listdir
+
+    def listdir(path: str) -> list[str]:
+        listed.append(path)
+        return real_listdir(path)
+
+    monkeypatch.setattr(fileglob.os, "listdir", listdir)
+    everything = hash_files(["~/**"], str(workspace), home=str(home))
+    assert everything == hash_files(["**"], str(workspace), home=str(home)) != ""
+    assert not any("big" in path for path in listed)

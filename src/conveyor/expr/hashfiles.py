@@ -36,7 +36,7 @@ def hash_files(patterns: list[str], workspace: str, home: str | None = None) -> 
         outer = hashlib.sha256()
         count = 0
         prefix = cwd.rstrip("/") + "/"
-        for path in globber.walk():
+        for path in globber.walk(within=cwd):
             if not path.startswith(prefix) or os.path.isdir(path):
                 continue  # outside the workspace, or a directory (maybe via a symlink)
             with open(path, "rb") as handle:
