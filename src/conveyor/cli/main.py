@@ -57,7 +57,9 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
         super().__init__(prog, width=max(width, 40))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with ``command``, only that command's parser is built: parsing
+    ``conveyor COMMAND ...`` never reaches the others, and each costs start-up time."""
     parser = argparse.ArgumentParser(
         prog="conveyor",
         description="Run your GitHub Actions workflows, unchanged, on your own machines.",
@@ -66,7 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"conveyor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, add in _COMMANDS.items():
+        if command is None or command == name:
+            add(sub)
+    return parser
 
+
+def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = sub.add_parser(
         "run",
         help="run a repository's workflows here",
@@ -206,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     run.add_argument("--no-color", action="store_true", help="no colours (also: NO_COLOR=1)")
 
+
+def _add_runs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     runs = sub.add_parser(
         "runs",
         help="list recorded runs, newest first",
@@ -224,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
     runs.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
 
+
+def _add_logs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     logs = sub.add_parser(
         "logs",
         help="print the logs of a recorded run",
@@ -241,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     logs.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
 
+
+def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     validate = sub.add_parser(
         "validate",
         help="check workflow files and report every problem",
@@ -251,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
     validate.add_argument("-W", "--workflows", metavar="PATH", help="a workflow file or directory")
 
+
+def _add_images(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     images = sub.add_parser(
         "images",
         help="build the container images jobs use, locally from Debian packages",
@@ -278,7 +294,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="the images, whether they are built and what they really contain",
         formatter_class=_Formatter,
     )
-    return parser
+
+
+_COMMANDS = {
+    "run": _add_run,
+    "runs": _add_runs,
+    "logs": _add_logs,
+    "validate": _add_validate,
+    "images": _add_images,
+}
 
 
 def _positive_int(text: str) -> int:
@@ -301,10 +325,16 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, what a shell reports for such a writer
+    finally:
+        if argv is None:  # the process's own command line: it ends next
+            _fast_exit()
 
 
 def _main(argv: list[str] | None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    _skip_missing_translations()
+    parser = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None)
     args = parser.parse_args(argv)
     if args.command == "run":
         from conveyor.cli.run import cmd_run
@@ -330,3 +360,26 @@ def _main(argv: list[str] | None) -> int:
         return bootstrap.cmd_list(args)
     parser.print_help(sys.stderr)
     return 2
+
+
+def _skip_missing_translations() -> None:
+    """argparse passes each of its messages through gettext, which looks for a catalog on
+    disk on every call (~100 stat calls and importing locale for one parser). Without the
+    catalogs' folder no catalog can be found: each message stays as it is, so skip that."""
+    import gettext
+
+    if not os.path.isdir(gettext.bindtextdomain(gettext.textdomain())):
+        vars(argparse)["_"] = _untranslated
+
+
+def _untranslated(message: str) -> str:
+    return message
+
+
+def _fast_exit() -> None:
+    """Python's shutdown runs full garbage collections over every object left, the modules'
+    included: several ms after a run. Frozen, they are only freed as their modules are
+    cleared; nothing of ours needs a leftover cycle finalized (files are closed)."""
+    import gc
+
+    gc.freeze()
