@@ -100,8 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from conveyor.workflow.errors import WorkflowError
-    from conveyor.workflow.event import EventError, load_event
-    from conveyor.workflow.plan import plan
+    from conveyor.workflow.event import EventError, EventLoad
 
     root = Path(args.directory).resolve()
     if not root.is_dir():
@@ -121,11 +120,19 @@ def _run(args: argparse.Namespace) -> int:
     if not (args.list or args.graph or args.dry_run):
         # owner/name and actor cost a git call: overlap it with loading and planning
         repo_thread = _Background(_repo_info, root)
-    workflows = load_workflows(root, args.workflows)
+    # the event's git calls run while the workflows load
+    loading = EventLoad(args.event, root, Path(args.eventpath) if args.eventpath else None)
     try:
-        event = load_event(args.event, root, Path(args.eventpath) if args.eventpath else None)
+        workflows = load_workflows(root, args.workflows)
+    except BaseException:
+        loading.abandon()
+        raise
+    try:
+        event = loading.result()
     except EventError as e:
         raise UsageError(str(e)) from None
+    from conveyor.workflow.plan import plan
+
     try:
         the_plan = plan(
             workflows,

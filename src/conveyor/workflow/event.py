@@ -113,7 +113,7 @@ class _Snapshot:
 _LOG_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%cI%x00%D%x00%B"
 
 
-def _snapshot(repo: Path) -> _Snapshot | None:
+def _start_snapshot(repo: Path) -> list[subprocess.Popen[str]]:
     cmds = [
         ["git", "-C", str(repo), "log", "-1", f"--format={_LOG_FORMAT}", "HEAD"],
         [
@@ -128,12 +128,16 @@ def _snapshot(repo: Path) -> _Snapshot | None:
         ],
     ]
     try:
-        procs = [
+        return [
             subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, encoding="utf-8")
             for c in cmds
         ]
     except OSError as exc:
         raise EventError(f"cannot run git: {exc}") from exc
+
+
+def _snapshot(repo: Path, started: list[subprocess.Popen[str]] | None = None) -> _Snapshot | None:
+    procs = started or _start_snapshot(repo)
     outs = [p.communicate()[0] for p in procs]
     parts = outs[0].split("\x00", 6)
     if procs[0].returncode != 0 or len(parts) < 7:
@@ -191,8 +195,10 @@ def _snapshot_ref(snap: _Snapshot) -> str:
     raise EventError("HEAD is detached and no tag points at it: pass an event file with a ref")
 
 
-def _default_payload(name: str, repo: Path) -> dict[str, Any]:
-    snap = _snapshot(repo)
+def _default_payload(
+    name: str, repo: Path, started: list[subprocess.Popen[str]] | None = None
+) -> dict[str, Any]:
+    snap = _snapshot(repo, started)
     if snap is None:
         # not a git repository (or one without commits): run it anyway, like a checkout of
         # an unborn `main` — the sha is all zeros and path filters see no diff
@@ -366,6 +372,39 @@ def _pr_merge_commit(repo: Path, pr: dict[str, Any], head: str) -> str | None:
 
 def load_event(name: str, repo: Path, eventpath: Path | None) -> Event:
     """Build the event from ``eventpath`` (a webhook-style JSON payload) or from git."""
+    return EventLoad(name, repo, eventpath).result()
+
+
+class EventLoad:
+    """``load_event`` in two halves: the git calls of a default payload start at once,
+    ``result()`` waits for them and builds the event; the caller works in between."""
+
+    def __init__(self, name: str, repo: Path, eventpath: Path | None) -> None:
+        self._args = (name, repo, eventpath)
+        self._started: list[subprocess.Popen[str]] | None = None
+        self._error: EventError | None = None  # raised by result(), as load_event would
+        if eventpath is None:
+            try:
+                self._started = _start_snapshot(repo)
+            except EventError as e:
+                self._error = e
+
+    def result(self) -> Event:
+        started, self._started = self._started, None
+        if self._error is not None:
+            raise self._error
+        return _load_event(*self._args, started)
+
+    def abandon(self) -> None:
+        """The event is not needed after all: wait for its git calls to end."""
+        started, self._started = self._started, None
+        for proc in started or []:
+            proc.communicate()
+
+
+def _load_event(
+    name: str, repo: Path, eventpath: Path | None, started: list[subprocess.Popen[str]] | None
+) -> Event:
     if eventpath is not None:
         try:
             payload = json.loads(Path(eventpath).read_text(encoding="utf-8"))
@@ -375,7 +414,7 @@ def load_event(name: str, repo: Path, eventpath: Path | None) -> Event:
             raise EventError(f"event file {eventpath} must hold a JSON object")
         source = str(eventpath)
     else:
-        payload = _default_payload(name, repo)
+        payload = _default_payload(name, repo, started)
         source = "default payload"
         if payload.get(_NO_GIT):
             del payload[_NO_GIT]
