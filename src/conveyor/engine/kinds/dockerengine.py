@@ -112,6 +112,7 @@ def build_image(
         if image_id(engine, tag):
             on_output(f"Using the image built before for this action: {tag}")
             return tag
+        on_output(f"Building the image {tag}")
         lines: list[str] = []
 
         def collect(text: str) -> None:
