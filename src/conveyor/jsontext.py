@@ -18,7 +18,8 @@ _SHORT = {
     "\r": "\\r",
     "\t": "\\t",
 }
-_CONTROLS = re.compile("[\x00-\x1f\x85\u2028\u2029]")
+# compiled on first use (re caches it), not by every start-up's import
+_CONTROLS = "[\x00-\x1f\x85\u2028\u2029]"
 
 
 def _escape_one(m: re.Match[str]) -> str:
@@ -34,4 +35,4 @@ def json_escape(text: str) -> str:
         text = text.replace("\\", "\\\\")
     if '"' in text:
         text = text.replace('"', '\\"')
-    return _CONTROLS.sub(_escape_one, text) if _CONTROLS.search(text) else text
+    return re.sub(_CONTROLS, _escape_one, text) if re.search(_CONTROLS, text) else text

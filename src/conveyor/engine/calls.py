@@ -22,12 +22,13 @@ class CallError(Exception):
     pass
 
 
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+# compiled on first use (re caches it), not by every start-up's import
+_SAFE = r"[^A-Za-z0-9_.-]+"
 
 
 def safe_name(name: str) -> str:
     """A job's display name as a file name."""
-    return _SAFE.sub("-", name)
+    return re.sub(_SAFE, "-", name)
 
 
 class Caller(Protocol):

@@ -80,7 +80,8 @@ _DATA_ESCAPES = (("%0D", "\r"), ("%0A", "\n"), ("%25", "%"))
 _PROPERTY_ESCAPES = (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%"))
 _LEGACY_ESCAPES = (("%3B", ";"), ("%0D", "\r"), ("%0A", "\n"), ("%5D", "]"), ("%25", "%"))
 
-_NEWLINES = re.compile(r"\r\n|\r|\n")
+# compiled on first use (re caches it), not by every start-up's import
+_NEWLINES = r"\r\n|\r|\n"
 
 
 @record(frozen=True)
@@ -358,6 +359,6 @@ def format_annotation(cmd: Command) -> str:
         parts.append(f"{location}:")
     title = cmd.get("title")
     if title:
-        parts.append(f"{_NEWLINES.sub(' ', title)}:")
-    parts.append(_NEWLINES.sub(" ", cmd.message))
+        parts.append(f"{re.sub(_NEWLINES, ' ', title)}:")
+    parts.append(re.sub(_NEWLINES, " ", cmd.message))
     return " ".join(parts)

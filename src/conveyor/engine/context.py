@@ -17,7 +17,8 @@ from conveyor.records import record
 if TYPE_CHECKING:
     from conveyor.workflow.event import Event
 
-_REMOTE_URL = re.compile(r"(?:[:/])([^/:]+)/([^/]+?)(?:\.git)?/?$")
+# compiled on first use (re caches it), not by every start-up's import
+_REMOTE_URL = r"(?:[:/])([^/:]+)/([^/]+?)(?:\.git)?/?$"
 
 
 @record(frozen=True, slots=True)
@@ -51,7 +52,7 @@ def repo_info(root: Path) -> RepoInfo:
     for line in out.splitlines():
         key, _, value = line.partition(" ")
         if key == "remote.origin.url":
-            m = _REMOTE_URL.search(value.strip())
+            m = re.search(_REMOTE_URL, value.strip())
             if m:
                 owner, name = m.group(1), m.group(2)
         elif key == "user.name":

@@ -13,7 +13,7 @@ __all__ = ["EnvFileError", "parse_env_file", "parse_path_file"]
 # File.ReadAllText / ReadAllLines drop a leading byte-order mark.
 _BOM = "\ufeff"
 # StreamReader.ReadLine (used by File.ReadAllLines) ends lines at CRLF, CR or LF.
-_ANY_NEWLINE = re.compile(r"\r\n|\r|\n")
+_ANY_NEWLINE = r"\r\n|\r|\n"  # compiled on first use, not at import
 
 
 class EnvFileError(Exception):
@@ -100,5 +100,5 @@ def parse_path_file(text: str) -> list[str]:
     """
     if text.startswith(_BOM):
         text = text[1:]
-    lines = _ANY_NEWLINE.split(text)
+    lines = re.split(_ANY_NEWLINE, text)
     return [line for line in lines if line]

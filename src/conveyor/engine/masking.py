@@ -26,12 +26,13 @@ __all__ = ["MASK", "Masker", "encoded_variations"]
 
 MASK = "***"
 
-_LINE_BREAKS = re.compile(r"[\r\n]+")
+# patterns are compiled on first use (re caches them), not by every start-up's import
+_LINE_BREAKS = r"[\r\n]+"
 # Up to this many values a loop of `in` scans beats the k-gram index (measured).
 _FEW = 32
 
 _XML = {"<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", "&": "&amp;"}
-_XML_NEEDS_ESCAPE = re.compile("[<>\"'&]")
+_XML_NEEDS_ESCAPE = "[<>\"'&]"
 
 
 def _b64(data: bytes) -> str:
@@ -58,7 +59,7 @@ def encoded_variations(value: str) -> list[str]:
         from urllib.parse import quote
 
         out.append(quote(value, safe="-_.~"))
-    out.append(_XML_NEEDS_ESCAPE.sub(lambda m: _XML[m.group()], value))
+    out.append(re.sub(_XML_NEEDS_ESCAPE, lambda m: _XML[m.group()], value))
     if len(value) > 8 and value.startswith('"') and value.endswith('"'):
         out.append(value[1:-1])
     seen: set[str] = set()
@@ -89,8 +90,8 @@ def _border_free(value: str) -> bool:
 # always covers one of the text's k-grams that start at a multiple of k, so the text is cut
 # into such grams (one C-level findall) and looked up in a set: the cost of a scan does not
 # grow with the number of values, and adding one costs its length.
-_TIERS = tuple((k, re.compile(f".{{{k}}}", re.S)) for k in (8, 4, 2))
-_TIER_MIN = {k: 2 * k - 1 for k, _ in _TIERS}
+_TIERS = (8, 4, 2)
+_TIER_MIN = {k: 2 * k - 1 for k in _TIERS}
 
 
 @record(slots=True)
@@ -102,10 +103,13 @@ class _Index:
     )
     keys: dict[int, set[str]] = field(default_factory=lambda: {k: set() for k in _TIER_MIN})
     short: list[str] = field(default_factory=list)
+    cuts: dict[int, re.Pattern[str]] = field(default_factory=dict)  # k-grams, once used
 
     def add(self, value: str) -> None:
-        for k, _ in _TIERS:
+        for k in _TIERS:
             if len(value) >= _TIER_MIN[k]:
+                if k not in self.cuts:
+                    self.cuts[k] = re.compile(f".{{{k}}}", re.S)
                 grams, keys = self.grams[k], self.keys[k]
                 for i in dict.fromkeys(value[i : i + k] for i in range(len(value) - k + 1)):
                     grams.setdefault(i, []).append(value)
@@ -115,11 +119,11 @@ class _Index:
 
     def present(self, text: str) -> list[str]:
         found = [v for v in self.short if v in text]
-        for k, cut in _TIERS:
+        for k in _TIERS:
             keys = self.keys[k]
             if not keys:
                 continue
-            hits = keys.intersection(cut.findall(text))
+            hits = keys.intersection(self.cuts[k].findall(text))
             if hits:
                 grams = self.grams[k]
                 candidates = {v: None for g in hits for v in grams[g]}
@@ -166,7 +170,7 @@ class Masker:
             return
         candidates = [secret]
         if "\r" in secret or "\n" in secret:
-            candidates.extend(part.strip() for part in _LINE_BREAKS.split(secret))
+            candidates.extend(part.strip() for part in re.split(_LINE_BREAKS, secret))
         with self._lock:
             new = [c for c in dict.fromkeys(candidates) if c and c not in self._originals]
             if not new:

@@ -45,7 +45,8 @@ def merge_outputs(reports: list[JobReport]) -> dict[str, str]:
     return outputs
 
 
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+# compiled on first use (re caches it), not by every start-up's import
+_SAFE = r"[^A-Za-z0-9_.-]+"
 
 
 class WorkflowRunner:
@@ -72,7 +73,7 @@ class WorkflowRunner:
         self.secrets_ref = "" if secrets is None else run.add_secret_set(secrets)
         self.cancel = cancel or CancelToken(run.cancel)
         self.label = label
-        self.log_prefix = log_prefix or _SAFE.sub("-", wplan.file.rsplit("/", 1)[-1])
+        self.log_prefix = log_prefix or re.sub(_SAFE, "-", wplan.file.rsplit("/", 1)[-1])
         self.groups = groups or ConcurrencyGroups()
         self.results: dict[str, NodeResult] = {}
 

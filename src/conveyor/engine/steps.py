@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from conveyor.engine.stepkind import JobContext, StepKind
     from conveyor.workflow.model import Step
 
-_NAME_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+# compiled on first use (re caches it), not by every start-up's import
+_NAME_SAFE = r"[^A-Za-z0-9_.-]+"
 
 
 def run_steps(
@@ -133,7 +134,7 @@ def _generated_name(step: Step) -> str:
         return "__docker"
     owner, _, rest = uses.partition("@")[0].partition("/")
     repo = rest.split("/", 1)[0]
-    return "__" + _NAME_SAFE.sub("", f"{owner}_{repo}")
+    return "__" + re.sub(_NAME_SAFE, "", f"{owner}_{repo}")
 
 
 def _record(runner: JobContext, step: Step, scope: Scope, rep: StepReport) -> None:

@@ -13,7 +13,6 @@ a deleted branch): path filters then let the workflow run.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from pathlib import Path
@@ -406,6 +405,8 @@ def _load_event(
     name: str, repo: Path, eventpath: Path | None, started: list[subprocess.Popen[str]] | None
 ) -> Event:
     if eventpath is not None:
+        import json  # only an event file needs it: --list of a push does not
+
         try:
             payload = json.loads(Path(eventpath).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

@@ -23,8 +23,9 @@ from conveyor.workflow.matrix import format_number
 DISPATCH_TYPES = ("string", "boolean", "number", "choice", "environment")
 CALL_TYPES = ("boolean", "number", "string")
 
-_INT = re.compile(r"[+-]?[0-9]+")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# compiled on first use (re caches them), not by every start-up's import
+_INT = r"[+-]?[0-9]+"
+_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 
 
 class InputError(Exception):
@@ -53,9 +54,9 @@ def _parse(name: str, kind: str, value: Any, options: list[str]) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return value
         text = value.strip() if isinstance(value, str) else ""
-        if _INT.fullmatch(text):
+        if re.fullmatch(_INT, text):
             return int(text)
-        if _NUMBER.fullmatch(text):
+        if re.fullmatch(_NUMBER, text):
             return float(text)
         raise InputError(f"input '{name}' is a number: {value!r} is not a number")
     text = _as_text(value)

@@ -35,7 +35,8 @@ class MatrixError(Exception):
     """A matrix GitHub would refuse to expand."""
 
 
-_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+# compiled on first use (re caches it), not by every start-up's import
+_JSON_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
 
 
 def _to_number(v: Any) -> float:
@@ -50,7 +51,7 @@ def _to_number(v: Any) -> float:
         s = v.strip()
         if s == "":
             return 0.0
-        return float(s) if _JSON_NUMBER.fullmatch(s) else math.nan
+        return float(s) if re.fullmatch(_JSON_NUMBER, s) else math.nan
     return math.nan
 
 
