@@ -18,6 +18,7 @@ STAGES: list[set[str]] = [
     {"conveyor.store"},
     {"conveyor.executors"},
     {"conveyor.images"},
+    {"conveyor.scan"},
     {"conveyor.actions"},
     {"conveyor.engine"},
     {"conveyor.cli", "conveyor.__main__"},
