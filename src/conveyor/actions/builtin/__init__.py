@@ -31,6 +31,7 @@ BUILTINS: dict[str, str] = {
     "docker/setup-buildx-action": f"{_PKG}.docker_setup_buildx",
     "docker/setup-qemu-action": f"{_PKG}.docker_setup_qemu",
     "docker/build-push-action": f"{_PKG}.docker_build_push",
+    "aquasecurity/trivy-action": f"{_PKG}.trivy",
 }
 
 
