@@ -86,7 +86,7 @@ def test_trivyignore_in_the_workspace_skips_ids(repo: Repo, db: Path) -> None:
 def test_sarif_output_is_sarif_2_1_0_with_every_severity(repo: Repo, db: Path) -> None:
     write_db(db, REQUESTS_CVE, osv("GHSA-low", "PyPI", "requests", severity="LOW"))
     out = repo.tmp / "trivy-results.sarif"  # absolute: the job's workspace is elsewhere
-    code, text, _ = _run(repo, format="sarif", output=str(out))
+    code, _, _ = _run(repo, format="sarif", output=str(out))
     assert code != 0  # the exit-code rule holds for SARIF too
     sarif = json.loads(out.read_text())
     assert sarif["version"] == "2.1.0" and "sarif-2.1.0" in sarif["$schema"]
