@@ -27,6 +27,7 @@ from conveyor.images.podman import (
     build,
     finish,
     remove_image,
+    remove_replaced,
     stored_images,
     tag,
 )
@@ -99,13 +100,14 @@ def bootstrap(
         with lock:
             print(message, file=out, flush=True)
 
-    def one(item: Item) -> str | None:
+    def current(item: Item) -> tuple[str | None, str]:
+        """(the stored image's id if it is current, else None; the recipe's digest)"""
         if isinstance(item, Unavailable):
             say(f"{item.name}: skipped: {item.reason}")
-            return None
+            return None, ""
         if item.base and item.base not in ids:
             say(f"{item.name}: skipped: its base {item.base} did not build")
-            return None
+            return None, ""
         digest = recipes.recipe_hash(item, ids.get(item.base) if item.base else None)
         image = stored.get(qualified(item.name))
         if image and image.labels.get(RECIPE_LABEL) == digest and item.name not in forced:
@@ -113,28 +115,46 @@ def bootstrap(
             if missing:
                 tag(image.id, missing)
             say(f"{item.name}: up to date")
-            return image.id
+            return image.id, digest
+        return None, digest
+
+    def make(job: tuple[Recipe, str]) -> str | None:
+        recipe, digest = job
         try:
-            built = _build(item, digest, cache, say)
+            built = _build(recipe, digest, cache, say)
         except StepFailed as exc:
             with lock:
-                _report_failure(item.name, exc)
+                _report_failure(recipe.name, exc)
             return None
-        if image is not None and image.id != built:
-            remove_image(image.id)
+        old = stored.get(qualified(recipe.name))
+        if old is not None and old.id != built:
+            remove_image(old.id)
         return built
 
     bases = [i for i in todo if isinstance(i, Recipe) and i.base is None]
     rest = [i for i in todo if i not in bases]
+    built_any = False
     for batch in (bases, rest):
-        # builds wait on the mirror and the disk more than on a CPU: a few at once pay off
-        with ThreadPoolExecutor(max_workers=PARALLEL_BUILDS) as pool:
-            results = list(pool.map(one, batch))
-        for item, image_id in zip(batch, results, strict=True):
+        jobs: list[tuple[Recipe, str]] = []
+        for item in batch:  # in order, so "up to date" lines come in the list's order
+            image_id, digest = current(item)
             if image_id is not None:
                 ids[item.name] = image_id
+            elif isinstance(item, Recipe) and digest:
+                jobs.append((item, digest))
             elif isinstance(item, Recipe) or item.contract:
                 failed.append(item.name)
+        # builds wait on the mirror and the disk more than on a CPU: a few at once pay off
+        with ThreadPoolExecutor(max_workers=PARALLEL_BUILDS) as pool:
+            results = list(pool.map(make, jobs))
+        for (recipe, _), image_id in zip(jobs, results, strict=True):
+            if image_id is None:
+                failed.append(recipe.name)
+            else:
+                ids[recipe.name] = image_id
+                built_any = True
+    if built_any:
+        remove_replaced()
     if failed:
         print(f"conveyor images: not built: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -131,6 +131,25 @@ def tag(image: str, names: Sequence[str]) -> None:
     run_step("podman tag", ["podman", "tag", image, *names])
 
 
+def remove_replaced() -> None:
+    """Drop our images that lost every name: an old base stays until the images built on
+    it are replaced too, so this runs after all builds."""
+    out = run_step(
+        "podman images (replaced)",
+        [
+            "podman",
+            "images",
+            "-q",
+            "--filter",
+            f"label={RECIPE_LABEL}",
+            "--filter",
+            "dangling=true",
+        ],
+    )
+    for image in dict.fromkeys(out.split()):
+        remove_image(image)
+
+
 def remove_image(image: str) -> None:
     """Drop an image we replaced; one still used by a container stays, untagged."""
     subprocess.run(
