@@ -15,7 +15,15 @@ from typing import Any
 from drivers import IMPORT_RUN_PATH, PARSE_DRIVER, POPEN_DRIVER, run_driver
 from measure import RssProbe, Timer, act_cmd, log, med, mn, ms, per_unit
 from suite import Suite
-from workloads import log_command, wf_dry50, wf_jobs, wf_large, wf_log, wf_steps
+from workloads import (
+    log_command,
+    wf_container_steps,
+    wf_dry50,
+    wf_jobs,
+    wf_large,
+    wf_log,
+    wf_steps,
+)
 
 
 def steps(s: Suite) -> None:
@@ -737,6 +745,58 @@ def list_cache(s: Suite) -> None:
 
 
 # Run in this order, whatever the order given to --only.
+def _container_image() -> str | None:
+    """An image for container jobs: the bootstrapped Debian one, else the tests' busybox."""
+    podman = shutil.which("podman")
+    if podman is None:
+        return None
+    for image in ("debian:bookworm", "localhost/conveyor-test-busybox:1"):
+        if subprocess.run([podman, "image", "exists", image], check=False).returncode == 0:
+            return image
+    return None
+
+
+def containers(s: Suite) -> None:
+    """Scenario 11: a job in a container: start (created -> first step running -> removed)
+    and per-step overhead, against podman itself doing the same (act cannot run container
+    jobs without a Docker daemon, so it has no column here)."""
+    log("\n[11] container jobs (podman)")
+    image = _container_image()
+    podman = shutil.which("podman")
+    if image is None or podman is None:
+        s.notes.append(
+            "containers: skipped (no podman, or no image: run conveyor images bootstrap)"
+        )
+        return
+    r1 = s.repo("ctr1", wf_container_steps(1, image))
+    r21 = s.repo("ctr21", wf_container_steps(21, image))
+    name = "conveyor-bench-exec"
+    subprocess.run([podman, "rm", "-f", "-t", "0", name], capture_output=True, check=False)
+    subprocess.run(
+        [podman, "run", "-d", "--name", name, "--entrypoint", "tail", image, "-f", "/dev/null"],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    try:
+        g = s.timer.group(
+            [
+                ("podman run --rm true", [podman, "run", "--rm", image, "true"], None),
+                ("podman exec true", [podman, "exec", name, "true"], None),
+                ("conveyor run, container, 1 step", s.conv_cmd(r1), r1),
+                ("conveyor run, container, 21 steps", s.conv_cmd(r21), r21),
+            ]
+        )
+    finally:
+        subprocess.run([podman, "rm", "-f", "-t", "0", name], capture_output=True, check=False)
+    prun, pexec = g["podman run --rm true"], g["podman exec true"]
+    c1, c21 = g["conveyor run, container, 1 step"], g["conveyor run, container, 21 steps"]
+    s.raw["containers"] = {"podman_run": prun, "podman_exec": pexec, "c1": c1, "c21": c21}
+    s.row("11 container job", "1-step job, whole run", med(prun), "podman run --rm true",
+          med(c1), None, "", None, mn(c1), None, act_text="n/a (needs Docker)")  # fmt: skip
+    s.row("11 container job", "per step", med(pexec), "podman exec true",
+          per_unit(c21, c1, 20), None, "", None, per_unit(c21, c1, 20, "min"), None,
+          act_text="n/a (needs Docker)")  # fmt: skip
+
+
 SCENARIOS: dict[str, Callable[[Suite], None]] = {
     "steps": steps,
     "jobs": jobs,
@@ -748,4 +808,5 @@ SCENARIOS: dict[str, Callable[[Suite], None]] = {
     "wide": wide,
     "memory": memory,
     "list": list_cache,
+    "containers": containers,
 }

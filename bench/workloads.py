@@ -117,3 +117,12 @@ def make_repo(path: Path, workflow: str, env: dict[str, str]) -> Path:
             stderr=subprocess.DEVNULL,
         )
     return path
+
+
+def wf_container_steps(n: int, image: str) -> str:
+    """One job of ``n`` `run: true` steps in a job container of ``image``."""
+    steps = "".join("      - run: true\n" for _ in range(n))
+    return (
+        HEADER
+        + f"  build:\n    runs-on: ubuntu-latest\n    container: {image}\n    steps:\n{steps}"
+    )

@@ -254,6 +254,12 @@ def _add_logs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     logs.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
 
 
+def _add_image(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from conveyor.cli.image import add_parser as add_image_parser
+
+    add_image_parser(sub, _Formatter)
+
+
 def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     validate = sub.add_parser(
         "validate",
@@ -300,6 +306,7 @@ _COMMANDS = {
     "run": _add_run,
     "runs": _add_runs,
     "logs": _add_logs,
+    "image": _add_image,
     "validate": _add_validate,
     "images": _add_images,
 }
@@ -348,6 +355,10 @@ def _main(argv: list[str] | None) -> int:
         from conveyor.cli.history import cmd_logs
 
         return cmd_logs(args)
+    if args.command == "image":
+        from conveyor.cli.image import cmd_image
+
+        return cmd_image(args)
     if args.command == "validate":
         from conveyor.cli.run import cmd_validate
 
