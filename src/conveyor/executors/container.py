@@ -176,10 +176,10 @@ class ContainerExecutor:
         base = "/dev/shm" if os.path.isdir("/dev/shm") else None
         with tempfile.TemporaryDirectory(prefix="conveyor-pull-", dir=base) as tmp:
             # a registry on this machine speaks plain HTTP, as Docker assumes for loopback
-            auth = ["--tls-verify=false"] if _loopback(_registry_of(image)) else []
+            auth = ["--tls-verify=false"] if is_loopback(registry_of(image)) else []
             if isinstance(credentials, dict) and credentials.get("username"):
                 auth += ["--authfile", f"{tmp}/auth.json"]
-                registry = _registry_of(image)
+                registry = registry_of(image)
                 login = subprocess.run(
                     [self.engine, "login", *auth, "--username", str(credentials["username"]),
                      "--password-stdin", registry],
@@ -507,14 +507,16 @@ class ContainerExecutor:
             self.host.teardown()
 
 
-def _registry_of(image: str) -> str:
+def registry_of(image: str) -> str:
+    """The registry host of an image reference, as Docker reads it."""
     first, slash, _ = image.partition("/")
     if slash and ("." in first or ":" in first or first == "localhost"):
         return first
     return "docker.io"
 
 
-def _loopback(registry: str) -> bool:
+def is_loopback(registry: str) -> bool:
+    """A registry on this machine: plain HTTP, as Docker treats 127.0.0.0/8."""
     host = registry.rsplit(":", 1)[0] if registry.count(":") == 1 else registry
     return host.strip("[]") in ("localhost", "::1") or host.startswith("127.")
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from conveyor.executors.base import Captured
+from conveyor.executors.container import is_loopback, registry_of
 from conveyor.records import field, record
 
 
@@ -139,21 +140,6 @@ def build(tools: Tools, spec: BuildSpec, env: Mapping[str, str] | None = None) -
         if code != 0:
             raise ImageError(f"buildah bud failed with exit code {code} (its output is above)")
         return iidfile.read_text().strip()
-
-
-def registry_of(reference: str) -> str:
-    """The registry host of an image reference, as Docker reads it."""
-    first, slash, _ = reference.partition("/")
-    if slash and ("." in first or ":" in first or first == "localhost"):
-        return first
-    return "docker.io"
-
-
-def is_loopback(registry: str) -> bool:
-    """A registry on this machine: plain HTTP allowed, as Docker treats 127.0.0.0/8."""
-    host = registry.rsplit(":", 1)[0] if registry.count(":") == 1 else registry
-    host = host.strip("[]")
-    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 def push(
