@@ -1,4 +1,4 @@
-"""``conveyor scan``, called through its own parser (main.py wires it separately)."""
+"""``conveyor scan``, through its own parser and through the ``conveyor`` command line."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conveyor.cli.main import main
 from conveyor.cli.scan import add_parser, cmd_scan
 from tests.scan.fixtures import REQUESTS_CVE, make_rootfs, osv, write_db
 
@@ -38,3 +39,12 @@ def test_errors_name_the_database_variable(
     assert _scan("--fs", str(tmp_path)) == 2
     assert "CONVEYOR_VULN_DB" in capsys.readouterr().err
     assert _scan() == 2 and "IMAGE or --fs" in capsys.readouterr().err
+
+
+def test_the_conveyor_command_line_runs_scan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_rootfs(tmp_path / "root")
+    db = write_db(tmp_path / "db", REQUESTS_CVE)
+    assert main(["scan", "--fs", str(root), "--db", str(db), "--exit-code", "4"]) == 4
+    assert "CVE-2018-18074" in capsys.readouterr().out

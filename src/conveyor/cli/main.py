@@ -302,6 +302,12 @@ def _add_images(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
 
 
+def _add_scan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from conveyor.cli.scan import add_parser
+
+    add_parser(sub, _Formatter)
+
+
 _COMMANDS = {
     "run": _add_run,
     "runs": _add_runs,
@@ -309,6 +315,7 @@ _COMMANDS = {
     "image": _add_image,
     "validate": _add_validate,
     "images": _add_images,
+    "scan": _add_scan,
 }
 
 
@@ -369,6 +376,10 @@ def _main(argv: list[str] | None) -> int:
         if args.images_command == "bootstrap":
             return bootstrap.cmd_bootstrap(args)
         return bootstrap.cmd_list(args)
+    if args.command == "scan":
+        from conveyor.cli.scan import cmd_scan
+
+        return cmd_scan(args)
     parser.print_help(sys.stderr)
     return 2
 
