@@ -64,6 +64,10 @@ def isolate(monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
         if name in _LEAKY or name.startswith(_LEAKY_PREFIXES):
             monkeypatch.delenv(name)
     monkeypatch.setenv("CONVEYOR_CACHE_DIR", str(cache))
+    # the machine's own ~/.config/conveyor/config.yml must not change what tests see
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(cache / "config-home"))
+    monkeypatch.delenv("CONVEYOR_CONFIG", raising=False)
+    monkeypatch.delenv("CONTAINERS_REGISTRIES_CONF", raising=False)
 
 
 def git(cwd: Path, *args: str) -> str:

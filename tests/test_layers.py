@@ -12,9 +12,17 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 
 # the flow of a change, lowest first; a package may import its own stage and those before
 STAGES: list[set[str]] = [
-    {"conveyor", "conveyor.records", "conveyor.jsontext", "conveyor.fileglob", "conveyor.procinfo"},
+    {
+        "conveyor",
+        "conveyor.records",
+        "conveyor.jsontext",
+        "conveyor.fileglob",
+        "conveyor.procinfo",
+        "conveyor.imageref",
+    },
     {"conveyor.expr"},
     {"conveyor.workflow"},
+    {"conveyor.config"},
     {"conveyor.store"},
     {"conveyor.executors"},
     {"conveyor.images"},

@@ -70,7 +70,9 @@ def _htpasswd(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def running_registry(root: Path) -> Iterator[Registry]:
+def running_registry(root: Path, auth: bool = True) -> Iterator[Registry]:
+    """docker-registry on a free loopback port, with htpasswd user ``ci`` unless ``auth``
+    is false (an open registry, as a mirror usually is)."""
     binary = shutil.which("docker-registry")
     if binary is None:
         pytest.skip("docker-registry is not installed (scripts/bootstrap installs it)")
@@ -82,8 +84,12 @@ version: 0.1
 log: {{level: error}}
 storage: {{filesystem: {{rootdirectory: {root / "data"}}}, delete: {{enabled: true}}}}
 http: {{addr: 127.0.0.1:{port}}}
-auth: {{htpasswd: {{realm: conveyor-tests, path: {root / "htpasswd"}}}}}
 """
+        + (
+            f"auth: {{htpasswd: {{realm: conveyor-tests, path: {root / 'htpasswd'}}}}}\n"
+            if auth
+            else ""
+        )
     )
     proc = subprocess.Popen(
         [binary, "serve", str(root / "config.yml")],

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.executors.busybox_image import ensure_busybox_image
-from tests.harness import Repo, RepoFactory
+from tests.harness import Repo, RepoFactory, Result
 from tests.images.registry import PASSWORD, Registry, running_registry
 
 pytestmark = pytest.mark.containers
@@ -96,18 +96,24 @@ def repo(make_repo: RepoFactory) -> Repo:
 
 
 def _run(repo: Repo, registry: Registry, *args: str, event: str = "push") -> dict[str, str]:
+    res = _run_result(repo, registry, *args, event=event)
+    return res.step("image", "build")["outputs"]
+
+
+def _run_result(repo: Repo, registry: Registry, *args: str, event: str = "push") -> Result:
     res = repo.run(
         "--var", f"REGISTRY={registry.host}", "--secret", f"REGISTRY_PASSWORD={PASSWORD}",
         *args, event=event, commit=False,
     )  # fmt: skip
     assert res.code == 0, res.output
     assert PASSWORD not in res.output and PASSWORD not in res.logs
-    return res.step("image", "build")["outputs"]
+    return res
 
 
 def test_push_to_main_gives_main_sha_and_latest(repo: Repo, registry: Registry) -> None:
     sha = repo.commit("first")
-    out = _run(repo, registry)
+    res = _run_result(repo, registry)
+    out = res.step("image", "build")["outputs"]
     assert registry.tags("shop/api") == sorted([f"main-{sha[:7]}", "latest"])
     config = registry.config("shop/api", "latest")
     labels = config["config"]["Labels"]
@@ -120,6 +126,13 @@ def test_push_to_main_gives_main_sha_and_latest(repo: Repo, registry: Registry) 
     metadata = json.loads(out["metadata"])
     assert metadata["containerimage.digest"] == digest
     assert f"{registry.host}/shop/api:latest" in metadata["image.name"].split(",")
+    # recorded with the run: in its report and in `conveyor runs RUN`
+    pushed = {i["image"]: i["digest"] for i in res.report["images"]}
+    assert pushed == {
+        f"{registry.host}/shop/api:{t}": digest for t in ("latest", f"main-{sha[:7]}")
+    }
+    shown = repo.cli("runs", str(res.report["run_id"])).out
+    assert f"pushed {registry.host}/shop/api:latest@{digest} (image)" in shown
 
 
 def test_pull_request_gives_pr_number_and_sha(repo: Repo, registry: Registry) -> None:

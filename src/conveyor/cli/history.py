@@ -95,6 +95,11 @@ def _show_run(store: Store | None, args: argparse.Namespace) -> int:
         for row, step in steps:
             if row == job.row:
                 print(f"    {step.name}: {step.conclusion} ({step.duration:.2f}s)")
+    from conveyor.actions.builtin.pushed import pushed_images
+    from conveyor.store.paths import data_dir
+
+    for image in pushed_images(data_dir(Path(args.directory).resolve()) / "runs" / str(run_id)):
+        print(f"  pushed {image.get('image')}@{image.get('digest')} ({image.get('job')})")
     return 0
 
 

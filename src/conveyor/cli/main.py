@@ -20,6 +20,17 @@ examples:
   conveyor run workflow_dispatch --input level=debug
   conveyor run --secret API_TOKEN=s3cr3t --secret-file .secrets --report report.json
   conveyor run --jobs 2                 at most two jobs at once (default: CPU count, >= 4)
+  conveyor run --executor container -P ubuntu-latest=debian:bookworm
+                                        every job in a container of that image
+
+settings that belong to a repository or a machine (the executor, images for runs-on
+labels, registry mirrors and logins) go in .conveyor.yml or ~/.config/conveyor/config.yml:
+  executor: container
+  platforms: {ubuntu-latest: debian:bookworm}
+  registries:
+    docker.io: {mirrors: [mirror.internal:5000]}
+    ghcr.io: {username: ci-bot, password-secret: GHCR_TOKEN}
+options given here win over both files.
 
 secrets are masked (***) in every line printed, log file, summary and report.
 --secret NAME (without =VALUE) takes the value from the environment variable NAME.
@@ -41,6 +52,10 @@ MAIN_EPILOG = """start with:
 """
 
 DIR_HELP = "the repository (default: the current directory)"
+CONFIG_HELP = (
+    "Conveyor's settings (default: $CONVEYOR_CONFIG, else .conveyor.yml in the repository), "
+    "over ~/.config/conveyor/config.yml: executor, platforms, registries"
+)
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -204,6 +219,7 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument(
         "--offline", action="store_true", help="never fetch remote actions; use cached ones only"
     )
+    run.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
     run.add_argument(
         "--ignore-filters",
         action="store_true",
@@ -270,6 +286,7 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     validate.add_argument("-C", "--directory", default=".", metavar="DIR", help=DIR_HELP)
     validate.add_argument("-W", "--workflows", metavar="PATH", help="a workflow file or directory")
+    validate.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
 
 
 def _add_images(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -70,6 +70,29 @@ def load_workflows(root: Path, selector: str | None) -> list[Any]:
     return workflows
 
 
+def load_settings(root: Path, explicit: str | None) -> Any:
+    """Conveyor's configuration for ``root`` (conveyor.config.load); UsageError listing
+    every mistake, each with its line shown."""
+    from conveyor.config.load import load_config
+    from conveyor.workflow.errors import WorkflowErrors
+
+    if explicit and not Path(explicit).is_file():
+        raise UsageError(f"--config {explicit}: no such file")
+    try:
+        return load_config(root, explicit)
+    except WorkflowErrors as e:
+        from conveyor.workflow.validate_util import format_error
+
+        problems = []
+        for err in e.errors:
+            try:
+                text = Path(err.pos.file).read_text(encoding="utf-8") if err.pos else ""
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            problems.append(format_error(err, text))
+        raise UsageError("\n".join(problems)) from None
+
+
 def _repository_root(start: Path) -> Path | None:
     """The nearest folder at or above ``start`` holding ``.git``."""
     for folder in (start, *start.parents):
@@ -81,10 +104,13 @@ def _repository_root(start: Path) -> Path | None:
 def cmd_validate(args: argparse.Namespace) -> int:
     root = Path(args.directory).resolve()
     try:
+        settings = load_settings(root, args.config)
         workflows = load_workflows(root, args.workflows)
     except UsageError as e:
         print(e, file=sys.stderr)
         return 2
+    for file in settings.files:
+        print(f"{file}: ok (configuration)")
     for wf in workflows:
         print(f"{wf.path}: ok ({len(wf.jobs)} jobs)")
     return 0
@@ -111,7 +137,9 @@ def _run(args: argparse.Namespace) -> int:
     secrets = collect_secrets(args)
     variables = collect_vars(args)
     local_repos = local_repositories(args.local_repository, Path.cwd())
-    platforms = pairs(args.platform, "=", "--platform")
+    settings = load_settings(root, args.config)
+    args.executor = args.executor or settings.executor
+    platforms = {**settings.platforms, **pairs(args.platform, "=", "--platform")}
     if args.executor == "container":
         # GitHub's Ubuntu runners, as the Debian stand-ins `conveyor images bootstrap` makes
         for label in ("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04"):
@@ -188,6 +216,7 @@ def _run(args: argparse.Namespace) -> int:
         repo_thread.result(),
         local_repos,
         platforms,
+        settings,
     )
 
 
@@ -250,6 +279,7 @@ def _execute(
     repo: Any,
     local_repos: dict[str, Path],
     platforms: dict[str, str],
+    settings: Any,
 ) -> int:
     from conveyor.cli.console import Console, ConsoleSink
     from conveyor.engine.events import EventBus, RunSink
@@ -274,6 +304,7 @@ def _execute(
         sinks.append(ReportSink(Path(args.report)))
     cache = cache_root()
     data = data_dir(root)
+    restore_env = _registries_env(settings, started.run_dir)
     run = RunEnv(
         repo=repo,
         event=the_plan.event,
@@ -298,6 +329,11 @@ def _execute(
         base_env=_base_env(secrets),
         executor=args.executor,
         platforms=platforms,
+        registry_logins={
+            host: (r.username, r.password_secret)
+            for host, r in settings.registries.items()
+            if r.username
+        },
     )
     if args.jobs:
         run.capacity = args.jobs
@@ -310,6 +346,7 @@ def _execute(
             return 128 + (run.stop_signal or signal.SIGINT)
         return e.exit_code
     finally:
+        restore_env()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if started.store is not None:
@@ -318,6 +355,26 @@ def _execute(
     if report.conclusion in ("success", "skipped"):
         return 0
     return 128 + (run.stop_signal or signal.SIGINT) if run.cancel.is_set() else 1
+
+
+def _registries_env(settings: Any, run_dir: Path) -> Any:
+    """Point podman, buildah and skopeo (the engine's and the steps') at a registries.conf
+    with the configured mirrors, for this run only; the function that undoes it."""
+    from conveyor.config.registries import ENV_VAR, write_registries_conf
+
+    path = write_registries_conf(settings.registries.values(), run_dir)
+    if path is None:
+        return lambda: None
+    before = os.environ.get(ENV_VAR)
+    os.environ[ENV_VAR] = str(path)
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop(ENV_VAR, None)
+        else:
+            os.environ[ENV_VAR] = before
+
+    return restore
 
 
 def _base_env(secrets: dict[str, str]) -> dict[str, str]:

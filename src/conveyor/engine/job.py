@@ -98,7 +98,8 @@ class JobRunner:
             container=container if isinstance(container, dict) else None,
             services=services if isinstance(services, dict) else {},
             base_env=self.run.base_env,
-            image=next((self.run.platforms[x] for x in labels if x in self.run.platforms), ""),
+            image=_platform_image(self.run.platforms, labels),
+            logins=_logins(self.run.registry_logins, self.run.secrets),
         )
         try:
             self.executor = create_executor(request, self.run.executor)
@@ -410,3 +411,23 @@ class _NoExecutor:
 
     def __getattr__(self, name: str) -> Any:
         raise StepFailed("the job's executor is not set up yet")
+
+
+def _logins(
+    logins: dict[str, tuple[str, str]], secrets: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    """The config's registry logins with their passwords from the run's secrets."""
+    out: dict[str, dict[str, str]] = {}
+    for host, (username, secret) in logins.items():
+        if secret in secrets:
+            out[host] = {"username": username, "password": secrets[secret]}
+        else:
+            out[host] = {"username": username, "secret": secret}
+    return out
+
+
+def _platform_image(platforms: dict[str, str], labels: list[str]) -> str:
+    """The image ``--platform`` maps the first matching runs-on label to; act's
+    ``-self-hosted`` means this machine (no image)."""
+    image = next((platforms[x] for x in labels if x in platforms), "")
+    return "" if image == "-self-hosted" else image

@@ -89,6 +89,7 @@ class RunReport:
     started: float = 0.0  # unix time
     duration: float = 0.0
     not_triggered: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    images: list[dict[str, Any]] = field(default_factory=list)  # pushed: image, digest, ...
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +100,7 @@ class RunReport:
             "not_triggered": [{"file": f, "reason": r} for f, r in self.not_triggered],
             "started": self.started,
             "duration": round(self.duration, 4),
+            "images": list(self.images),
         }
 
 

@@ -47,6 +47,8 @@ class RunEnv:
     executor: str | None = None  # a name in conveyor.executors.EXECUTORS; None: by the job
     # `--platform LABEL=IMAGE` (act's -P): jobs whose runs-on has LABEL run in IMAGE
     platforms: dict[str, str] = field(default_factory=dict)
+    # Conveyor's config `registries.<host>`: (username, name of the secret with the password)
+    registry_logins: dict[str, tuple[str, str]] = field(default_factory=dict)
     # how many jobs run at once, like a runner host's capacity (`--jobs`); every job of the
     # run, of every workflow and called workflow, takes one of these slots while it runs
     capacity: int = field(default_factory=lambda: default_capacity())

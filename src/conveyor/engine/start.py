@@ -128,6 +128,9 @@ def run_to_end(plan: Plan, run: RunEnv) -> RunReport:
     except BaseException as e:
         raise _crashed(e, run) from e
     else:
+        from conveyor.actions.builtin.pushed import pushed_images
+
+        report.images = pushed_images(run.run_dir)
         run.bus.emit(RunFinished(run.masker.mask_obj(report.to_dict()), report))
         return report
     finally:

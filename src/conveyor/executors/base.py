@@ -100,6 +100,9 @@ class ExecutorRequest:
     services: dict[str, Any] = field(default_factory=dict)
     base_env: dict[str, str] = field(default_factory=dict)  # the runner's own environment
     image: str = ""  # the image `--platform` maps runs-on to: the job runs in a container
+    # registry host -> {"username", "password"} from Conveyor's config, for pulls without
+    # `credentials:`; "secret" instead of "password" names a secret the run was not given
+    logins: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class ExecutorError(Exception):

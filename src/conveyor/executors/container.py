@@ -45,6 +45,7 @@ from conveyor.executors.base import (
     JobPaths,
 )
 from conveyor.executors.host import HostExecutor, capture_process, stream_process
+from conveyor.imageref import is_loopback, registry_of
 from conveyor.procinfo import TRACKING_VAR, kill_tracked
 
 OWNER_LABEL = "io.conveyor.owner"
@@ -171,6 +172,15 @@ class ContainerExecutor:
         )
         if probe.returncode == 0:
             return
+        if not credentials:  # none in the workflow: the login of Conveyor's config, if any
+            credentials = self.request.logins.get(registry_of(image))
+            if credentials and "secret" in credentials:
+                raise ContainerError(
+                    f"pulling '{image}' needs the login that Conveyor's configuration gives "
+                    f"for {registry_of(image)}, whose password is secret "
+                    f"{credentials['secret']}, which this run was not given: pass "
+                    f"--secret {credentials['secret']} (or --secret-file)"
+                )
         import tempfile
 
         base = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -505,20 +515,6 @@ class ContainerExecutor:
             with _LIVE_LOCK:
                 _LIVE.pop(self.owner, None)
             self.host.teardown()
-
-
-def registry_of(image: str) -> str:
-    """The registry host of an image reference, as Docker reads it."""
-    first, slash, _ = image.partition("/")
-    if slash and ("." in first or ":" in first or first == "localhost"):
-        return first
-    return "docker.io"
-
-
-def is_loopback(registry: str) -> bool:
-    """A registry on this machine: plain HTTP, as Docker treats 127.0.0.0/8."""
-    host = registry.rsplit(":", 1)[0] if registry.count(":") == 1 else registry
-    return host.strip("[]") in ("localhost", "::1") or host.startswith("127.")
 
 
 def _publish(port: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from conveyor.executors.base import Captured
-from conveyor.executors.container import is_loopback, registry_of
+from conveyor.imageref import is_loopback, registry_of
 from conveyor.records import field, record
 
 

@@ -14,6 +14,7 @@ import json
 
 from conveyor.actions.base import ActionCall, ActionFailed
 from conveyor.actions.builtin.docker_tools import CallTools, lines_input, list_input
+from conveyor.actions.builtin.pushed import record_push
 from conveyor.images.build import BuildSpec, ImageError, build, push
 
 _NAMES = [
@@ -143,13 +144,18 @@ def main(call: ActionCall) -> None:
     tools = CallTools(call)
     try:
         image_id = build(tools, spec, tools.env)
+        image_id = image_id if image_id.startswith("sha256:") else f"sha256:{image_id}"
         digest = ""
         for tag in tags if pushing else []:
             digest = push(tools, tag, authfile=tools.env.get("REGISTRY_AUTH_FILE", ""))
             call.log(f"pushed {tag}@{digest}")
+            record_push(
+                call.run_dir,
+                {"image": tag, "digest": digest, "imageid": image_id,
+                 "job": call.env.get("GITHUB_JOB", "")},
+            )  # fmt: skip
     except ImageError as e:
         raise ActionFailed(str(e)) from None
-    image_id = image_id if image_id.startswith("sha256:") else f"sha256:{image_id}"
     metadata: dict[str, str] = {"containerimage.config.digest": image_id}
     if tags:
         metadata["image.name"] = ",".join(tags)
