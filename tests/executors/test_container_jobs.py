@@ -228,6 +228,61 @@ jobs:
     assert leftovers(proc.pid) == []  # ...until the next conveyor found the dead run
 
 
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
+)
+def test_a_cancelled_run_removes_its_containers_and_network(
+    repo: Repo, image: str, sig: int, code: int
+) -> None:
+    # Ctrl-C (or a SIGTERM) while a step sleeps in the job container: the step is cancelled,
+    # the `if: always()` step still runs in that container, and then the job container,
+    # the service and the job's network are all removed before Conveyor exits
+    repo.workflow(
+        f"""
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container: {image}
+    services:
+      side:
+        image: {image}
+        command: sleep 600
+    steps:
+      - id: wait
+        run: touch "$RUNNER_TEMP/started"; sleep 600; echo "woke=$((6 * 7))"
+      - id: skipped
+        run: echo should-not-run
+      - id: cleanup
+        if: always()
+        run: |
+          in_container=no
+          if [ -e /run/.containerenv ] || [ -e /.dockerenv ]; then in_container=yes; fi
+          echo "cleanup ran with ${{{{ job.status }}}}, in the container: $in_container"
+"""
+    )
+    proc = repo.start()
+    deadline = time.monotonic() + 60
+    while not list((repo.root / ".conveyor").glob("runs/1/work/*/_temp/started")):
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        assert time.monotonic() < deadline, "the step never started"
+        time.sleep(0.1)
+    assert len(leftovers(proc.pid)) == 3  # job container, service, network
+    proc.send_signal(sig)
+    res = repo.finish(proc, timeout=120)
+    assert res.code == code, res.out
+    assert res.report["conclusion"] == "cancelled"
+    job = res.report["workflows"][0]["jobs"][0]
+    assert job["conclusion"] == "cancelled"
+    steps = {s["id"]: s for s in job["steps"]}
+    assert steps["wait"]["outcome"] == "cancelled"
+    assert steps["skipped"]["outcome"] == "skipped"
+    assert steps["cleanup"]["outcome"] == "success"
+    assert "cleanup ran with cancelled, in the container: yes" in res.out, res.out
+    assert "woke=42" not in res.out  # the sleep was stopped, not waited for
+    assert leftovers(proc.pid) == []  # removed by the cancelled run itself, not a later one
+
+
 def test_job_services_context_has_id_network_and_ports(repo: Repo, image: str) -> None:
     repo.workflow(
         f"""
