@@ -4,6 +4,7 @@ the raw timings in ``suite.raw`` and appends its table rows with ``suite.row``.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -16,9 +17,14 @@ from drivers import IMPORT_RUN_PATH, PARSE_DRIVER, POPEN_DRIVER, run_driver
 from measure import RssProbe, Timer, act_cmd, log, med, mn, ms, per_unit
 from suite import Suite
 from workloads import (
+    ENGINE_BINARY,
+    EXAMPLE,
+    EXAMPLE_IMAGES,
     log_command,
+    make_example_repo,
     wf_container_steps,
     wf_dry50,
+    wf_images,
     wf_jobs,
     wf_large,
     wf_log,
@@ -797,6 +803,176 @@ def containers(s: Suite) -> None:
           act_text="n/a (needs Docker)")  # fmt: skip
 
 
+# What the example's Dockerfiles start FROM: made by `conveyor images bootstrap`, never removed.
+IMAGE_BASES = ("python:3.12", "node:20", "debian:bookworm")
+CA_FILE = "/etc/ssl/certs/ca-certificates.crt"  # the workflow's `secret-files: extra_ca=...`
+IMAGE_TAG = "localhost/conveyor-bench/{service}:{tool}"
+NO_DOCKER = "n/a (needs Docker)"
+
+
+class ImageStore:
+    """A containers storage of the bench's own (``CONTAINERS_STORAGE_CONF``): the bootstrapped
+    base images are read from podman's store, as a read-only additional image store, and
+    everything the builds make (layers, intermediate images, tags) lands here. Emptying it
+    gives a cold layer cache without touching podman's store (other users' images and build
+    caches, the base images); ``close`` deletes it."""
+
+    def __init__(self, root: Path, podman: str) -> None:
+        self.root, self.podman = root, podman
+        main = subprocess.run(
+            [podman, "info", "--format", "{{.Store.GraphDriverName}} {{.Store.GraphRoot}}"],
+            capture_output=True, text=True, check=True,
+        ).stdout.split()  # fmt: skip
+        root.mkdir(parents=True)
+        self.conf = root / "storage.conf"
+        self.conf.write_text(
+            f'[storage]\ndriver = "{main[0]}"\ngraphroot = "{root / "graph"}"\n'
+            f'runroot = "{root / "run"}"\n\n[storage.options]\n'
+            f'additionalimagestores = ["{main[1]}"]\n'
+        )
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        return dict(env, CONTAINERS_STORAGE_CONF=str(self.conf))
+
+    def empty(self) -> None:
+        """Remove every image of this store (not the read-only ones), children first."""
+        env = self.env(dict(os.environ))
+        for _ in range(10):
+            listing = subprocess.run(
+                [self.podman, "images", "-a", "--no-trunc", "--format", "{{.ID}} {{.ReadOnly}}"],
+                env=env, capture_output=True, text=True, check=False,
+            ).stdout.split("\n")  # fmt: skip
+            ids = sorted({ln.split()[0] for ln in listing if ln.endswith(" false")})
+            if not ids:
+                return
+            subprocess.run(
+                [self.podman, "rmi", "-f", "-i", *ids], env=env, capture_output=True, check=False
+            )
+        log(f"  ! images: could not empty the bench's image store {self.root}")
+
+    def close(self) -> None:
+        self.empty()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _engine_binary(s: Suite) -> Path | None:
+    """The engine's release binary (its Dockerfile copies it in): the example's, else built
+    here with cargo as the workflow does (untimed)."""
+    built = EXAMPLE / ENGINE_BINARY
+    if built.is_file():
+        return built
+    if shutil.which("cargo") is None:
+        return None
+    src = s.tmp / "engine-build"
+    shutil.copytree(EXAMPLE / "engine", src, ignore=shutil.ignore_patterns("target"))
+    log("  building the engine's binary (cargo build --release --locked, untimed)")
+    r = subprocess.run(
+        ["cargo", "build", "--release", "--locked"], cwd=src, env=s.env,
+        capture_output=True, text=True, timeout=1800, check=False,
+    )  # fmt: skip
+    binary = src / "target" / "release" / "aegis-engine"
+    if r.returncode != 0 or not binary.is_file():
+        log(f"  ! cargo build failed: {r.stderr.strip()[-800:]}")
+        return None
+    return binary
+
+
+def images(s: Suite) -> None:
+    """Scenario 12: build time of the example monorepo's three images, cold (no layer cache)
+    and cached (a rebuild, nothing changed): Conveyor running the example workflow's build
+    step (docker/build-push-action, built with buildah) against plain `buildah bud --layers`
+    of the same Dockerfile and context."""
+    log("\n[12] example images (examples/aegis-monorepo): cold and cached builds")
+    podman, buildah = shutil.which("podman"), shutil.which("buildah")
+    if podman is None or buildah is None:
+        s.notes.append("images: skipped (no podman or buildah)")
+        return
+    missing = [
+        b for b in IMAGE_BASES
+        if subprocess.run([podman, "image", "exists", b], check=False).returncode != 0
+    ]  # fmt: skip
+    if missing:
+        s.notes.append(f"images: skipped (no {', '.join(missing)}: run conveyor images bootstrap)")
+        return
+    engine = _engine_binary(s)
+    services = [sv for sv in EXAMPLE_IMAGES if sv != "engine" or engine is not None]
+    if engine is None:
+        s.notes.append("images: engine left out (no release binary, and cargo failed or missing)")
+    ca = CA_FILE if Path(CA_FILE).is_file() else None
+    if ca is None:
+        s.notes.append(f"images: no {CA_FILE}, so no extra_ca build secret")
+    tag = IMAGE_TAG.replace("{tool}", "conveyor")
+    repo = make_example_repo(
+        s.tmp / "repos" / "aegis-images", wf_images(services, tag, ca), s.env, engine
+    )
+    store = ImageStore(s.tmp / "image-store", podman)
+    env = store.env(s.env)
+
+    def items(cold: bool) -> dict[str, Item | None]:
+        out: dict[str, Item | None] = {}
+        what = "cold" if cold else "cached"
+        for sv in services:
+            context = repo / EXAMPLE_IMAGES[sv]
+            bud = [buildah, "bud", "--layers", *(["--no-cache"] if cold else [])]
+            bud += [
+                "-f",
+                str(context / "Dockerfile"),
+                "-t",
+                IMAGE_TAG.format(service=sv, tool="buildah"),
+            ]
+            bud += ["--secret", f"id=extra_ca,src={ca}"] if ca else []
+            conv = s.conv_cmd(repo, "-j", sv, *(["--var", "NO_CACHE=true"] if cold else []))
+            before = store.empty if cold else None
+            out[f"buildah_{sv}"] = (
+                f"buildah bud, {sv}, {what}",
+                [*bud, str(context)],
+                repo,
+                env,
+                before,
+            )
+            out[f"conveyor_{sv}"] = (f"conveyor run, {sv} image, {what}", conv, repo, env, before)
+            if ca and not cold:  # what the build secret costs Conveyor (see the README)
+                plain = s.conv_cmd(repo, "-j", f"{sv}-no-secret")
+                label = f"conveyor run, {sv} image, {what}, no extra_ca"
+                out[f"conveyor_plain_{sv}"] = (label, plain, repo, env)
+        return out
+
+    try:
+        # cold: one run each, the store emptied before it (no warm-up: it would be a build)
+        cold_timer = Timer(env, 1, 0)
+        cold = _keyed_timer(cold_timer, items(True), 1)
+        s.timer.failures.extend(cold_timer.failures)
+        # cached: the warm-up builds (again) what the last cold run's emptying removed
+        cached_timer = Timer(env, s.repeats, max(1, s.timer.warmup))
+        cached = _keyed_timer(cached_timer, items(False), s.repeats)
+        s.timer.failures.extend(cached_timer.failures)
+    finally:
+        store.close()
+    s.raw["images"] = {"services": services, "cold": cold, "cached": cached}
+    for what, g in (("cold (no layer cache)", cold), ("cached (rebuild, no change)", cached)):
+        base_what = "buildah bud --layers" + (" --no-cache" if g is cold else "")
+        for sv in services:
+            b, c = g[f"buildah_{sv}"], g[f"conveyor_{sv}"]
+            s.row(f"12 image build {sv}", what, med(b), base_what, med(c), None, "", None,
+                  mn(c), None, act_text=_failed(c) or NO_DOCKER)  # fmt: skip
+        bs = [med(g[f"buildah_{sv}"]) for sv in services]
+        cs = [med(g[f"conveyor_{sv}"]) for sv in services]
+        cmins = [mn(g[f"conveyor_{sv}"]) for sv in services]
+        if len(services) > 1:
+            total = f"12 image build, {len(services)} images"
+            s.row(total, what + ", sum", _sum(bs), base_what, _sum(cs), None, "", None,
+                  _sum(cmins), None, act_text=NO_DOCKER)  # fmt: skip
+    for sv in services if ca else []:
+        b, c = cached[f"buildah_{sv}"], cached.get(f"conveyor_plain_{sv}")
+        s.row(f"12 image build {sv}", "cached, Conveyor without extra_ca", med(b),
+              "buildah bud --layers", med(c), None, "", None, mn(c), None,
+              act_text=_failed(c) or NO_DOCKER)  # fmt: skip
+
+
+def _sum(values: list[float | None]) -> float | None:
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+
 SCENARIOS: dict[str, Callable[[Suite], None]] = {
     "steps": steps,
     "jobs": jobs,
@@ -809,4 +985,5 @@ SCENARIOS: dict[str, Callable[[Suite], None]] = {
     "memory": memory,
     "list": list_cache,
     "containers": containers,
+    "images": images,
 }

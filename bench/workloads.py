@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -91,11 +92,16 @@ def wf_large(jobs: int = 500, steps: int = 10) -> str:
     return "".join(out)
 
 
-def make_repo(path: Path, workflow: str, env: dict[str, str]) -> Path:
+def make_repo(
+    path: Path, workflow: str, env: dict[str, str], force_add: list[str] | None = None
+) -> Path:
+    """A git repo at ``path`` whose one commit holds ``workflow`` (and what ``path`` already
+    holds); ``force_add``: files added although ignored."""
     wf = path / ".github" / "workflows"
     wf.mkdir(parents=True)
     (wf / "ci.yml").write_text(workflow)
-    (path / "README.md").write_text("bench workload\n")
+    if not (path / "README.md").exists():
+        (path / "README.md").write_text("bench workload\n")
     git = [
         "git",
         "-c",
@@ -107,7 +113,8 @@ def make_repo(path: Path, workflow: str, env: dict[str, str]) -> Path:
         "-c",
         "commit.gpgsign=false",
     ]
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "bench workload"]):
+    adds = [["add", "-f", "--", *force_add]] if force_add else []
+    for args in (["init", "-q"], ["add", "-A"], *adds, ["commit", "-qm", "bench workload"]):
         subprocess.run(
             git + args,
             cwd=path,
@@ -126,3 +133,55 @@ def wf_container_steps(n: int, image: str) -> str:
         HEADER
         + f"  build:\n    runs-on: ubuntu-latest\n    container: {image}\n    steps:\n{steps}"
     )
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "aegis-monorepo"
+# The example's image matrix (its ci.yml `image` job): service -> build context.
+EXAMPLE_IMAGES = {"risk": "services/risk", "dashboard": "dashboard", "engine": "engine"}
+ENGINE_BINARY = "engine/target/release/aegis-engine"
+
+
+def wf_images(services: list[str], tag: str, ca_file: str | None) -> str:
+    """One job per example image, each the `image` job's build step (docker/build-push-action
+    with the same context, file and ``secret-files``), building locally instead of pushing;
+    ``--var NO_CACHE=true`` makes it a build without the layer cache. With ``ca_file``, also
+    a job ``<service>-no-secret`` each: the same build without the ``extra_ca`` secret."""
+    out = ["name: images\non: push\njobs:\n"]
+    jobs = [(sv, ca_file) for sv in services]
+    if ca_file:
+        jobs += [(sv, None) for sv in services]
+    for service, ca in jobs:
+        context = EXAMPLE_IMAGES[service]
+        job = service if ca or not ca_file else f"{service}-no-secret"
+        out.append(
+            f"  {job}:\n    runs-on: ubuntu-latest\n    steps:\n"
+            "      - uses: actions/checkout@v4\n"
+            "      - uses: docker/build-push-action@v6\n        with:\n"
+            f"          context: {context}\n          file: {context}/Dockerfile\n"
+            f"          push: false\n          tags: {tag.format(service=service)}\n"
+            "          no-cache: ${{ vars.NO_CACHE == 'true' }}\n"
+        )
+        if ca:
+            out.append(f"          secret-files: extra_ca={ca}\n")
+    return "".join(out)
+
+
+def make_example_repo(path: Path, workflow: str, env: dict[str, str], engine: Path | None) -> Path:
+    """A git repo holding a copy of the example monorepo (sources only) with ``workflow`` as
+    its only workflow; ``engine``, the engine's release binary (which its Dockerfile copies in),
+    committed at ``engine/target/release/aegis-engine``."""
+    shutil.copytree(
+        EXAMPLE,
+        path,
+        ignore=shutil.ignore_patterns(
+            ".conveyor", "node_modules", "target", "dist", "__pycache__", ".coverage",
+            ".mypy_cache", ".ruff_cache", ".pytest_cache", "*.egg-info",
+        ),
+    )  # fmt: skip
+    shutil.rmtree(path / ".github" / "workflows", ignore_errors=True)
+    extra: list[str] = []
+    if engine is not None:
+        (path / ENGINE_BINARY).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(engine, path / ENGINE_BINARY)
+        extra = [ENGINE_BINARY]  # ignored by the example's .gitignore: added by force
+    return make_repo(path, workflow, env, extra)
