@@ -139,7 +139,9 @@ def main(call: ActionCall) -> None:
         pull=call.bool_input("pull"),
         extra=extra,
     )
-    for value in spec.secrets.values():
+    # values written in `secrets:` are masked; a secret-files file's content is not (as
+    # with the real action: a 200 KB CA bundle would mask its every line, slowly)
+    for value in _pairs(lines_input(call, "secrets"), "secrets").values():
         call.add_mask(value)
     tools = CallTools(call)
     try:
