@@ -26,6 +26,7 @@ STAGES: list[set[str]] = [
     {"conveyor.store"},
     {"conveyor.executors"},
     {"conveyor.images"},
+    {"conveyor.cluster"},
     {"conveyor.scan"},
     {"conveyor.actions"},
     {"conveyor.engine"},
