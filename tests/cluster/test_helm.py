@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conveyor.cluster import helm_binary
-from tests.cluster.support import Cluster, get_json
+from tests.cluster.support import Cluster, eventually, get_json
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
@@ -84,11 +84,20 @@ def test_helm4_upgrade_install_waits_for_ready(cluster: Cluster, tmp_path: Path)
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert get_json(cluster, "deployment", "tiny")["status"]["readyReplicas"] == 2
-    endpoints = get_json(cluster, "endpointslices", "-l", "kubernetes.io/service-name=tiny")
-    addresses = [
-        a for s in endpoints["items"] for e in s.get("endpoints") or [] for a in e["addresses"]
-    ]
-    assert len(addresses) == 2
+
+    def both_pods_serve() -> bool:
+        slices = get_json(cluster, "endpointslices", "-l", "kubernetes.io/service-name=tiny")
+        ready = {
+            a
+            for s in slices["items"]
+            for e in s.get("endpoints") or []
+            if e.get("conditions", {}).get("ready")
+            for a in e["addresses"]
+        }
+        return len(ready) == 2
+
+    # the endpoint controller follows the pods a moment later
+    eventually("Service tiny has both pods as ready endpoints", both_pods_serve)
 
 
 def test_helm4_wait_fails_when_pods_never_become_ready(cluster: Cluster, tmp_path: Path) -> None:
