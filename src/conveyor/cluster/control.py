@@ -220,7 +220,7 @@ def _start_all(folder: Path, bins: Path, st: State, keys: pki.Pki, kept: bool, s
         lambda: call(api, "GET", "/api/v1/namespaces/default/serviceaccounts/default")[0] == 200,
         folder,
     )
-    say(f"ready: etcd, kube-apiserver, controller-manager, scheduler, kwok ({st.nodes} nodes)")
+    say(f"ready: etcd, kube-apiserver, controller-manager, scheduler, kwok ({st.nodes} node(s))")
 
 
 def _wait(what: str, seconds: float, check: Callable[[], bool], folder: Path) -> None:
