@@ -62,7 +62,9 @@ jobs:
 """
 
 CONCLUSIONS = {"success", "failure", "cancelled", "skipped"}
-RUN_KEYS = {"run_id", "event", "conclusion", "workflows", "not_triggered", "started", "duration"}
+RUN_KEYS = {
+    "run_id", "event", "conclusion", "workflows", "not_triggered", "started", "duration", "images",
+}  # fmt: skip
 WORKFLOW_KEYS = {"name", "file", "conclusion", "jobs", "duration"}
 JOB_KEYS = {
     "id", "name", "matrix", "conclusion", "outputs", "steps", "jobs", "duration",
