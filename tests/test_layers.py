@@ -27,6 +27,7 @@ STAGES: list[set[str]] = [
     {"conveyor.executors"},
     {"conveyor.images"},
     {"conveyor.cluster"},
+    {"conveyor.deploy"},
     {"conveyor.scan"},
     {"conveyor.actions"},
     {"conveyor.engine"},

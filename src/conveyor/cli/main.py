@@ -83,9 +83,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"conveyor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    added = set()
     for name, add in _COMMANDS.items():
-        if command is None or command == name:
-            add(sub)
+        if (command is None or command == name) and add not in added:
+            add(sub)  # one function may add several commands (deploy, rollback, ...)
+            added.add(add)
     return parser
 
 
@@ -319,6 +321,18 @@ def _add_images(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
 
 
+def _add_deploy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from conveyor.cli.deploy import add_parsers
+
+    add_parsers(sub, _Formatter)
+
+
+def _add_cluster(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from conveyor.cli.cluster import add_parser
+
+    add_parser(sub, _Formatter)
+
+
 def _add_scan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from conveyor.cli.scan import add_parser
 
@@ -333,6 +347,10 @@ _COMMANDS = {
     "validate": _add_validate,
     "images": _add_images,
     "scan": _add_scan,
+    "deploy": _add_deploy,
+    "rollback": _add_deploy,
+    "deployments": _add_deploy,
+    "cluster": _add_cluster,
 }
 
 
@@ -393,6 +411,18 @@ def _main(argv: list[str] | None) -> int:
         if args.images_command == "bootstrap":
             return bootstrap.cmd_bootstrap(args)
         return bootstrap.cmd_list(args)
+    if args.command in ("deploy", "rollback"):
+        from conveyor.cli.deploy import cmd_deploy
+
+        return cmd_deploy(args)
+    if args.command == "deployments":
+        from conveyor.cli.deploy import cmd_deployments
+
+        return cmd_deployments(args)
+    if args.command == "cluster":
+        from conveyor.cli.cluster import cmd_cluster
+
+        return cmd_cluster(args)
     if args.command == "scan":
         from conveyor.cli.scan import cmd_scan
 

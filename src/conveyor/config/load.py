@@ -3,7 +3,7 @@
 Two files, both optional, the repository's over the user's, key by key:
 
 * the user's: ``$XDG_CONFIG_HOME/conveyor/config.yml`` (``~/.config/...``): this machine's
-  images for ``runs-on`` labels, registry mirrors and logins;
+  images for ``runs-on`` labels, registry mirrors and logins, environments;
 * the repository's: ``.conveyor.yml`` at its root (``--config FILE`` or
   ``$CONVEYOR_CONFIG`` name another file instead).
 
@@ -14,17 +14,18 @@ found in one pass. Command-line options win over both files.
 from __future__ import annotations
 
 import os
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
+from conveyor.config.check import Checker
+from conveyor.config.environments import Environment, parse_environments
 from conveyor.records import field, record
 from conveyor.workflow.errors import Pos, WorkflowError, WorkflowErrors
-from conveyor.workflow.yamlload import MAX_DEPTH_WORKFLOW, Doc, load_yaml
+from conveyor.workflow.yamlload import MAX_DEPTH_WORKFLOW, load_yaml
 
 REPO_FILES = (".conveyor.yml", ".conveyor.yaml")
 EXECUTORS = ("host", "container")
-_TOP = ("executor", "platforms", "registries")
+_TOP = ("executor", "platforms", "registries", "environments")
 _REGISTRY_KEYS = ("mirrors", "insecure", "username", "password-secret")
 
 
@@ -46,6 +47,7 @@ class Config:
     executor: str | None = None
     platforms: dict[str, str] = field(default_factory=dict)
     registries: dict[str, Registry] = field(default_factory=dict)
+    environments: dict[str, Environment] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
 
 
@@ -96,6 +98,7 @@ def merge(low: Config, high: Config) -> None:
     low.executor = high.executor or low.executor
     low.platforms.update(high.platforms)
     low.registries.update(high.registries)
+    low.environments.update(high.environments)
 
 
 def parse_config(text: str, file: str) -> Config:
@@ -104,7 +107,7 @@ def parse_config(text: str, file: str) -> Config:
         doc = load_yaml(text, file, MAX_DEPTH_WORKFLOW)
     except WorkflowError as e:
         raise WorkflowErrors([e]) from None
-    check = _Checker(doc, file)
+    check = Checker(doc, file)
     config = Config()
     top = doc.value
     if top is None:
@@ -128,12 +131,13 @@ def parse_config(text: str, file: str) -> Config:
             registry = _registry(check, str(host), spec)
             if registry is not None:
                 config.registries[str(host)] = registry
+    config.environments = parse_environments(check, top.get("environments"))
     if check.errors:
         raise WorkflowErrors(check.errors)
     return config
 
 
-def _registry(check: _Checker, host: str, spec: Any) -> Registry | None:
+def _registry(check: Checker, host: str, spec: Any) -> Registry | None:
     where = ("registries", host)
     if "/" in host or not host.strip():
         check.error(where, f"'{host}' is not a registry host (host or host:port, no path)")
@@ -175,40 +179,3 @@ def _registry(check: _Checker, host: str, spec: Any) -> Registry | None:
         username if isinstance(username, str) else "",
         secret if isinstance(secret, str) else "",
     )
-
-
-class _Checker:
-    """Collects located errors for one document."""
-
-    def __init__(self, doc: Doc, file: str) -> None:
-        self.doc = doc
-        self.file = file
-        self.errors: list[WorkflowError] = []
-
-    def error(self, path: tuple[str | int, ...], message: str, key: bool = False) -> None:
-        pos = self.doc.key_pos(path) if key else self.doc.pos(path)
-        self.errors.append(WorkflowError(message, pos or Pos(self.file, 1, 1), "config"))
-
-    def unknown(
-        self, path: tuple[str | int, ...], name: str, known: tuple[str, ...], what: str
-    ) -> None:
-        close = get_close_matches(name, known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
-        self.error(path, f"unknown {what} '{name}'{hint}", key=True)
-
-    def mapping(self, path: tuple[str | int, ...], value: Any) -> bool:
-        if isinstance(value, dict):
-            return True
-        self.error(path, f"{path[-1]} must be a mapping")
-        return False
-
-    def string_map(self, path: tuple[str | int, ...], value: Any, what: str) -> dict[str, str]:
-        if value is None or not self.mapping(path, value):
-            return {}
-        out: dict[str, str] = {}
-        for key, item in value.items():
-            if isinstance(item, str) and item.strip():
-                out[str(key)] = item.strip()
-            else:
-                self.error((*path, key), f"{path[-1]}.{key} must be {what}")
-        return out

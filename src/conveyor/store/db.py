@@ -65,7 +65,41 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX steps_job ON steps(job);
     """,
+    # 3: the history of deploys (conveyor deploy / rollback, uses: conveyor/deploy)
+    """
+    CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        environment TEXT NOT NULL,
+        release TEXT NOT NULL,
+        namespace TEXT NOT NULL DEFAULT '',
+        revision INTEGER NOT NULL DEFAULT 0,
+        serving INTEGER NOT NULL DEFAULT 0,
+        image TEXT NOT NULL DEFAULT '',
+        digest TEXT NOT NULL DEFAULT '',
+        strategy TEXT NOT NULL,
+        result TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        rolled_back_to INTEGER,
+        rolled_back_from INTEGER,
+        color TEXT NOT NULL DEFAULT '',
+        sha TEXT NOT NULL DEFAULT '',
+        run_id INTEGER,
+        trigger TEXT NOT NULL DEFAULT '',
+        started_at REAL NOT NULL,
+        deploy_seconds REAL,
+        detect_seconds REAL,
+        restore_seconds REAL,
+        details TEXT
+    );
+    CREATE INDEX deployments_env ON deployments(environment, id);
+    """,
 ]
+DEPLOY_COLUMNS = (
+    "environment", "release", "namespace", "revision", "serving", "image", "digest",
+    "strategy", "result", "reason", "rolled_back_to", "rolled_back_from", "color", "sha",
+    "run_id", "trigger", "started_at", "deploy_seconds", "detect_seconds", "restore_seconds",
+    "details",
+)  # fmt: skip
 
 
 @record(frozen=True, slots=True)
@@ -322,6 +356,31 @@ class Store:
             (run_id,),
         )
         return [JobRow(*row) for row in cur.fetchall()]
+
+    def add_deployment(self, row: dict[str, Any]) -> int:
+        """One deploy or rollback (keys: DEPLOY_COLUMNS; ``details`` any JSON); its id."""
+        values = [row.get(c) for c in DEPLOY_COLUMNS]
+        values[-1] = json.dumps(row.get("details") or {})
+        marks = ", ".join("?" * len(DEPLOY_COLUMNS))
+        cur = self.db.execute(
+            f"INSERT INTO deployments ({', '.join(DEPLOY_COLUMNS)}) VALUES ({marks})", values
+        )
+        return int(cur.lastrowid or 0)
+
+    def deployments(self, environment: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Newest first, as dicts (``details`` decoded, ``id`` added)."""
+        where, args = ("WHERE environment = ?", [environment]) if environment else ("", [])
+        rows = self.db.execute(
+            f"SELECT id, {', '.join(DEPLOY_COLUMNS)} FROM deployments {where} "
+            "ORDER BY id DESC LIMIT ?",
+            [*args, limit],
+        ).fetchall()
+        found = []
+        for row in rows:
+            item = dict(zip(("id", *DEPLOY_COLUMNS), row, strict=True))
+            item["details"] = json.loads(item["details"] or "{}")
+            found.append(item)
+        return found
 
     def report(self, run_id: int) -> dict[str, Any] | None:
         row = self.db.execute("SELECT report FROM runs WHERE id = ?", (run_id,)).fetchone()

@@ -32,6 +32,10 @@ BUILTINS: dict[str, str] = {
     "docker/setup-qemu-action": f"{_PKG}.docker_setup_qemu",
     "docker/build-push-action": f"{_PKG}.docker_build_push",
     "aquasecurity/trivy-action": f"{_PKG}.trivy",
+    "conveyor/deploy": f"{_PKG}.conveyor_deploy",
+    "azure/setup-helm": f"{_PKG}.azure_setup_helm",
+    "azure/setup-kubectl": f"{_PKG}.azure_setup_kubectl",
+    "azure/k8s-set-context": f"{_PKG}.azure_k8s_set_context",
 }
 
 
