@@ -171,3 +171,21 @@ def test_a_missing_or_broken_kubeconfig_deploys_nothing(
     res = repo.cli("deploy", "staging", "--image", f"{IMAGE}:1", "--kubeconfig", str(broken))
     assert res.code == 2 and "broken.yaml cannot be used" in res.err
     assert _history(repo, "staging") == []
+
+
+def test_without_a_configuration_the_command_line_says_it_all_with_helm_3(
+    make_repo: RepoFactory, cluster: Cluster, ns: str
+) -> None:
+    repo = make_repo("bare")
+    write_chart(repo.root / "chart")
+    nothing = repo.cli(
+        "deploy", "dev", "--image", f"{IMAGE}:1", "--kubeconfig", str(cluster.kubeconfig)
+    )
+    assert nothing.code == 2 and "names no chart" in nothing.err
+    repo.write(".conveyor.yml", f"environments:\n  dev: {{helm: 3, namespace: {ns}}}\n")
+    res = repo.cli("deploy", "dev", "--image", f"{IMAGE}:1", "--chart", "chart", "--release",
+                   "api", "--image-value", "image", "--set", "replicas=1", "--kubeconfig",
+                   str(cluster.kubeconfig), timeout=300)  # fmt: skip
+    assert res.code == 0, res.output
+    assert _serving_image(cluster, ns, "api") == f"{IMAGE}:1"
+    assert "with Helm 3 (" in res.out

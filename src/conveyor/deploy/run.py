@@ -56,16 +56,16 @@ def strategies() -> dict[str, Strategy]:
 
 
 def environment(environments: dict[str, Environment], name: str, files: list[str]) -> Environment:
+    """The declared environment ``name``. When none is declared at all, an environment
+    of that name with the defaults (as GitHub creates an environment a workflow names);
+    when others are, a name that is not among them is a mistake."""
     if name in environments:
         return environments[name]
-    where = " and ".join(files) if files else "no configuration file (.conveyor.yml)"
-    if environments:
-        known = ", ".join(sorted(environments))
-        raise DeployError(f"unknown environment '{name}': the environments in {where} are {known}")
-    raise DeployError(
-        f"unknown environment '{name}': {where} declares no environments; add one under "
-        "'environments:' in .conveyor.yml (see docs/deploy.md)"
-    )
+    if not environments:
+        return Environment(name=name)
+    where = " and ".join(files)
+    known = ", ".join(sorted(environments))
+    raise DeployError(f"unknown environment '{name}': the environments in {where} are {known}")
 
 
 def deploy(request: DeployRequest, env: Environment, log: Log) -> Outcome:
@@ -91,7 +91,11 @@ def _target(request: DeployRequest, env: Environment, log: Log) -> Iterator[Targ
     root = request.root
     chart_text = request.chart or env.chart
     if not chart_text:
-        raise DeployError(f"environment '{env.name}' names no chart: set chart: or the chart input")
+        where = f"in {env.file}" if env.file else "(it is not declared in .conveyor.yml)"
+        raise DeployError(
+            f"environment '{env.name}' {where} names no chart: give the chart input or "
+            "--chart, or declare it with chart: (docs/deploy.md)"
+        )
     chart = (root / chart_text).resolve()
     if not chart_exists(chart):
         raise DeployError(f"chart {chart_text}: no Chart.yaml in {chart}")
@@ -136,6 +140,8 @@ def _target(request: DeployRequest, env: Environment, log: Log) -> Iterator[Targ
             "KUBECONFIG": str(kubeconfig),
         }
         target.last_good = _last_good(request, target)
+        log(f"{env.name}: release {release} in namespace {namespace}, with Helm {env.helm} "
+            f"({target.helm})")  # fmt: skip
         yield target
 
 
