@@ -7,6 +7,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+TAINT = "conveyor.dev/real-node"  # realnode.TAINT, without importing it for --help
+
 if TYPE_CHECKING:
     from conveyor.cluster.control import Status
 
@@ -31,6 +33,13 @@ failing pods on demand: label the pod template with conveyor.dev/fault=
   crashloop   Running, its container in CrashLoopBackOff with restarts
   failed      phase Failed (Jobs and bare pods)
 e.g. helm upgrade --install app ./chart --set-string 'podLabels.conveyor\\.dev/fault=not-ready'
+
+a real node (--real-node, root; Debian's containerd, runc, CNI plugins, busybox-static):
+a kubelet with containerd and kube-proxy beside the fake nodes, node conveyor-real-node,
+tainted conveyor.dev/real-node=true:NoSchedule. Pods that tolerate it and select
+kubernetes.io/hostname: conveyor-real-node really run; images come from registries on
+127.0.0.1 (plain HTTP) or from 'ctr --address STATE/realnode/containerd.sock -n k8s.io
+images import'; Services are reached from this machine at their cluster IP.
 
 state: ~/.cache/conveyor/cluster/state ($CONVEYOR_CLUSTER_DIR): kubeconfig, pki/,
 logs/<component>.log, etcd/, cluster.json (ports and pids). Builds:
@@ -72,7 +81,8 @@ def add_parser(
     up.add_argument(
         "--real-node",
         action="store_true",
-        help="not available yet: a kubelet with containerd running real containers",
+        help="also one real node (root): kubelet, containerd, runc, kube-proxy; tainted "
+        f"{TAINT}=true:NoSchedule so only pods that tolerate it run there",
     )
     down = actions.add_parser(
         "down",
@@ -112,15 +122,14 @@ def _say(line: str) -> None:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
-    from conveyor.cluster import build, control, pki, procs
+    from conveyor.cluster import build, control, pki, procs, realnode
 
     action = args.cluster_command
     try:
         if action == "up":
-            if args.real_node:
-                print("conveyor cluster: --real-node is not available yet", file=sys.stderr)
-                return 2
-            path = control.up(nodes=args.nodes, fresh=args.fresh, say=_say)
+            path = control.up(
+                nodes=args.nodes, fresh=args.fresh, say=_say, real_node=args.real_node
+            )
             print(f"export KUBECONFIG={path}")
             return 0
         if action == "down":
@@ -141,7 +150,13 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         folder = build.ensure(names, _say)
         print(f"binaries in {folder}")
         return 0
-    except (build.BuildError, control.ClusterError, pki.PkiError, procs.StartError) as e:
+    except (
+        build.BuildError,
+        control.ClusterError,
+        pki.PkiError,
+        procs.StartError,
+        realnode.RealNodeError,
+    ) as e:
         print(f"conveyor cluster {action}: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

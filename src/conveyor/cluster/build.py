@@ -23,16 +23,25 @@ from pathlib import Path
 from conveyor.cluster import stages
 from conveyor.cluster.versions import VERSIONS, Versions, bin_dir, cache_root
 
-K8S = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kubelet")
-# what `up` needs; kubelet only for --real-node, helm when a deploy asks for it
+K8S = (
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubectl",
+    "kubelet",
+    "kube-proxy",
+)
+# what `up` needs; kubelet and kube-proxy only for --real-node, helm when a deploy asks
 CORE = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok")
-ALL = (*CORE, "kubelet", "helm3", "helm4")
+REAL_NODE = ("kubelet", "kube-proxy")
+ALL = (*CORE, *REAL_NODE, "helm3", "helm4")
 # cold build times measured on 2 cores (RECIPE.md), said before each long step
 ESTIMATE = {
     "kube-apiserver": "about 3 min cold",
     "kube-controller-manager": "about 1 min cold",
     "kubectl": "about 20 s cold",
     "kubelet": "about 15 s cold",
+    "kube-proxy": "about 30 s cold",
     "etcd": "about 20 s cold",
     "kwok": "about 1 min cold",
     "helm3": "about 1 min cold",
@@ -181,8 +190,11 @@ def _runner(go: str, env: dict[str, str], log: Path) -> Run:
 def _k8s_wrapper(folder: Path, run: Run, v: Versions) -> None:
     """go.mod: require k8s.io/kubernetes, and each ``k8s.io/x => ./staging/src/k8s.io/x``
     of its go.mod becomes ``k8s.io/x => k8s.io/x v0.Y.Z``; tools.go imports the commands
-    so ``go mod tidy`` records all they need. Made once per version (go.sum marks done)."""
-    if (folder / "go.sum").exists():
+    so ``go mod tidy`` records all they need. Made once per version and list of commands
+    (go.sum beside the same tools.go marks done)."""
+    imports = "".join(f'\t_ "k8s.io/kubernetes/cmd/{c}"\n' for c in K8S)
+    tools = f"//go:build tools\n\npackage tools\n\nimport (\n{imports})\n"
+    if (folder / "go.sum").exists() and _text(folder / "tools.go") == tools:
         return
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "go.mod").write_text("module conveyor.local/k8s\n\ngo 1.24\n")
@@ -200,9 +212,15 @@ def _k8s_wrapper(folder: Path, run: Run, v: Versions) -> None:
     lines += [f"\t{m} => {m} {v.staging}" for m in staging]
     lines.append(")")
     (folder / "go.mod").write_text("\n".join(lines) + "\n")
-    imports = "".join(f'\t_ "k8s.io/kubernetes/cmd/{c}"\n' for c in K8S)
-    (folder / "tools.go").write_text(f"//go:build tools\n\npackage tools\n\nimport (\n{imports})\n")
+    (folder / "tools.go").write_text(tools)
     run(["mod", "tidy"], folder)
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
 
 
 def _k8s_ldflags(v: Versions) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from conveyor.cluster import build, pki, procs, stages
+from conveyor.cluster import build, pki, procs, realnode, stages
 from conveyor.cluster.api import Api, call, healthy, ready_nodes
 from conveyor.cluster.state import State, choose_ports, load, save
 from conveyor.cluster.versions import VERSIONS, cache_key, state_dir
@@ -56,14 +56,26 @@ def status(folder: Path | None = None) -> Status:
     return Status(state, st.server, running, nodes, st.versions)
 
 
-def up(nodes: int = 1, fresh: bool = False, say: Say = print, folder: Path | None = None) -> Path:
+def up(
+    nodes: int = 1,
+    fresh: bool = False,
+    say: Say = print,
+    folder: Path | None = None,
+    real_node: bool = False,
+) -> Path:
     """Start the cluster (build first when needed); its kubeconfig. Already up: only the
     number of nodes is made ``nodes``. Objects survive down/up unless ``fresh``."""
     folder = folder or state_dir()
-    bins = build.ensure(build.CORE, say)
+    if real_node:
+        realnode.check()
+    bins = build.ensure(build.CORE + (build.REAL_NODE if real_node else ()), say)
     now = status(folder)
     previous = load(folder)
-    if now.state == "up" and previous is not None and not fresh:
+    if now.state == "up" and previous is not None and (fresh or real_node != previous.real_node):
+        say("stopping the running cluster first")
+        down(folder=folder, say=say)
+        now, previous = status(folder), load(folder)
+    if now.state == "up" and previous is not None:
         _nodes(api_of(folder, previous), nodes)
         _wait(
             f"{nodes} node(s) Ready",
@@ -77,7 +89,7 @@ def up(nodes: int = 1, fresh: bool = False, say: Say = print, folder: Path | Non
         return kubeconfig_path(folder)
     if now.state == "broken" and previous is not None:
         say("stopping what is left of the previous cluster")
-        procs.stop(previous.procs)
+        _stop(folder, previous)
     for sub in ("logs",):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     keys = pki.ensure(folder / "pki")
@@ -86,6 +98,7 @@ def up(nodes: int = 1, fresh: bool = False, say: Say = print, folder: Path | Non
         key=cache_key(),
         versions=vars(VERSIONS),
         nodes=nodes,
+        real_node=real_node,
     )
     kubeconfig_path(folder).write_text(pki.kubeconfig(keys, st.server))
     kubeconfig_path(folder).chmod(0o600)
@@ -96,8 +109,19 @@ def up(nodes: int = 1, fresh: bool = False, say: Say = print, folder: Path | Non
     started = time.monotonic()
     try:
         _start_all(folder, bins, st, keys, kept, say)
+        if real_node:
+            realnode.start(
+                folder,
+                bins,
+                st.ports,
+                api_of(folder, st),
+                lambda name, argv: _start(folder, st, name, argv),
+                lambda what, secs, check: _wait(what, secs, check, folder),
+            )
+            say(f"real node {realnode.NODE} Ready (tainted {realnode.TAINT}=true:NoSchedule)")
     except BaseException:
-        procs.stop(st.procs, grace=5)
+        _stop(folder, st, grace=5)
+        st.procs = []
         save(folder, st)
         raise
     say(f"cluster up in {time.monotonic() - started:.1f}s: {st.server}, {nodes} node(s)")
@@ -110,8 +134,7 @@ def _start_all(folder: Path, bins: Path, st: State, keys: pki.Pki, kept: bool, s
     kubeconfig = str(kubeconfig_path(folder))
 
     def start(name: str, argv: list[str]) -> None:
-        st.procs.append(procs.spawn(name, argv, folder, folder / "logs" / f"{name}.log"))
-        save(folder, st)  # recorded at once: a failed or interrupted up can still go down
+        _start(folder, st, name, argv)
 
     etcd_url = f"http://127.0.0.1:{p['etcd']}"
     peer_url = f"http://127.0.0.1:{p['etcd_peer']}"
@@ -223,6 +246,22 @@ def _start_all(folder: Path, bins: Path, st: State, keys: pki.Pki, kept: bool, s
     say(f"ready: etcd, kube-apiserver, controller-manager, scheduler, kwok ({st.nodes} node(s))")
 
 
+def _start(folder: Path, st: State, name: str, argv: list[str]) -> None:
+    st.procs.append(procs.spawn(name, argv, folder, folder / "logs" / f"{name}.log"))
+    save(folder, st)  # recorded at once: a failed or interrupted up can still go down
+
+
+def _stop(folder: Path, st: State, grace: float = 20.0) -> list[procs.Proc]:
+    """Stop ``st``'s processes; a real node's pods first (while kubelet can still stop
+    them), and what its containers leave behind after."""
+    if st.real_node and any(p.running() for p in st.procs if p.name == "kubelet"):
+        realnode.drain(api_of(folder, st))
+    killed = procs.stop([p for p in st.procs if p.running()], grace)
+    if st.real_node:
+        realnode.cleanup(folder)
+    return killed
+
+
 def _wait(what: str, seconds: float, check: Callable[[], bool], folder: Path) -> None:
     deadline = time.monotonic() + seconds
     while not check():
@@ -294,7 +333,7 @@ def down(purge: bool = False, folder: Path | None = None, say: Say = print) -> i
     st = load(folder)
     ran = [p for p in st.procs if p.running()] if st else []
     started = time.monotonic()
-    killed = procs.stop(ran)
+    killed = _stop(folder, st) if st is not None else []
     if st is not None:
         st.procs = []
         save(folder, st)

@@ -18,6 +18,10 @@ PORT_NAMES = (
     "controller_manager",
     "scheduler",
     "kwok",
+    "kubelet",
+    "kubelet_healthz",
+    "proxy_healthz",
+    "proxy_metrics",
 )
 
 
