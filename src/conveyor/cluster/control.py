@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conveyor.cluster import build, pki, procs, realnode, stages
 from conveyor.cluster.api import Api, call, healthy, ready_nodes
-from conveyor.cluster.state import State, choose_ports, load, save
+from conveyor.cluster.state import State, choose_ports, load, locked, save
 from conveyor.cluster.versions import VERSIONS, cache_key, state_dir
 
 NODE_PREFIX = "kwok-node-"
@@ -69,11 +69,16 @@ def up(
     if real_node:
         realnode.check()
     bins = build.ensure(build.CORE + (build.REAL_NODE if real_node else ()), say)
+    with locked(folder):  # two `up`s at once would start two clusters on one etcd folder
+        return _up(folder, bins, nodes, fresh, real_node, say)
+
+
+def _up(folder: Path, bins: Path, nodes: int, fresh: bool, real_node: bool, say: Say) -> Path:
     now = status(folder)
     previous = load(folder)
     if now.state == "up" and previous is not None and (fresh or real_node != previous.real_node):
         say("stopping the running cluster first")
-        down(folder=folder, say=say)
+        _down(folder, say)
         now, previous = status(folder), load(folder)
     if now.state == "up" and previous is not None:
         _nodes(api_of(folder, previous), nodes)
@@ -330,6 +335,15 @@ def down(purge: bool = False, folder: Path | None = None, say: Say = print) -> i
     """Stop the cluster's processes; how many ran. ``purge`` also deletes the state
     folder (certificates, kubeconfig, etcd data)."""
     folder = folder or state_dir()
+    with locked(folder):
+        ran = _down(folder, say)
+    if purge and folder.exists():
+        shutil.rmtree(folder)
+        say(f"deleted {folder}")
+    return ran
+
+
+def _down(folder: Path, say: Say) -> int:
     st = load(folder)
     ran = [p for p in st.procs if p.running()] if st else []
     started = time.monotonic()
@@ -343,7 +357,4 @@ def down(purge: bool = False, folder: Path | None = None, say: Say = print) -> i
         say(f"cluster down in {time.monotonic() - started:.1f}s ({len(ran)} processes stopped)")
     else:
         say("no cluster was running")
-    if purge and folder.exists():
-        shutil.rmtree(folder)
-        say(f"deleted {folder}")
     return len(ran)

@@ -3,8 +3,11 @@ the ports, the processes and the versions, in ``cluster.json``."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import socket
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -58,6 +61,15 @@ def save(folder: Path, state: State) -> None:
     tmp = folder / "cluster.json.tmp"
     tmp.write_text(json.dumps(asdict(state), indent=1) + "\n")
     tmp.replace(folder / "cluster.json")
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold the state folder's lock (``up`` and ``down`` of one cluster take turns)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
 
 
 def choose_ports(previous: dict[str, int] | None) -> dict[str, int]:
