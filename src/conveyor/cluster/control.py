@@ -105,8 +105,7 @@ def _up(folder: Path, bins: Path, nodes: int, fresh: bool, real_node: bool, say:
         nodes=nodes,
         real_node=real_node,
     )
-    kubeconfig_path(folder).write_text(pki.kubeconfig(keys, st.server))
-    kubeconfig_path(folder).chmod(0o600)
+    pki.write_private(kubeconfig_path(folder), pki.kubeconfig(keys, st.server))
     (folder / "kwok.yaml").write_text(stages.kwok_config((bins / "kwok-stages.yaml").read_text()))
     kept = (folder / "etcd").exists() and not fresh
     if fresh:

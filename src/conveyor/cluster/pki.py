@@ -5,6 +5,7 @@ helm, the controllers and kwok all use (a throwaway cluster: one identity is eno
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import subprocess
@@ -122,9 +123,16 @@ def ensure(folder: Path) -> Pki:
     run("genrsa", "-out", "sa.key", "2048")
     run("rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub")
     # token,user,uid,"group": the admin is in system:masters, which RBAC lets do anything
-    pki.tokens.write_text(f'{secrets.token_hex(16)},admin,admin,"system:masters"\n')
-    pki.tokens.chmod(0o600)
+    write_private(pki.tokens, f'{secrets.token_hex(16)},admin,admin,"system:masters"\n')
     return pki
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` readable by its owner only, from the first byte (it holds a token)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    path.chmod(0o600)  # an older file keeps its mode through O_CREAT
 
 
 def kubeconfig(pki: Pki, server: str) -> str:
