@@ -80,7 +80,9 @@ def test_push_to_main_publishes_three_images_and_tests_against_postgres(
 
     images = res.jobs("image")
     assert sorted(j["matrix"]["service"] for j in images) == sorted(SERVICES)
-    assert all(j["conclusion"] == "success" for j in res.jobs())
+    # no cluster is configured (vars.DEPLOY_STAGING is not set): the deploy job is skipped
+    assert res.job("deploy")["conclusion"] == "skipped"
+    assert all(j["conclusion"] == "success" for j in res.jobs() if j["id"] != "deploy")
     for service in SERVICES:
         name = f"aegis/{service}"
         assert registry.tags(name) == sorted([f"main-{sha[:7]}", "latest"]), name
