@@ -37,6 +37,10 @@ class Handler(BaseHTTPRequestHandler):
         code = run(orders, report, LIMITS)
         self._answer(STATUS.get(code, 500), report.getvalue())
 
+    def log_message(self, format: str, *args: object) -> None:
+        if not self.requestline.startswith("GET /healthz "):  # not every probe
+            super().log_message(format, *args)
+
     def _answer(self, status: int, text: str) -> None:
         body = text.encode()
         self.send_response(status)
