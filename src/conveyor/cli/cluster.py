@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 EPILOG = """\
 examples:
-  conveyor cluster up                  start it (builds the binaries first, once: ~8 min)
+  conveyor cluster up                  start it (builds the binaries first, once: 8-20 min)
   export KUBECONFIG=$(conveyor cluster kubeconfig)
   conveyor cluster status              what runs, the API server, the nodes
   conveyor cluster up --nodes 10       ten fake nodes (a running cluster is resized)

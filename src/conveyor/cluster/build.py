@@ -35,17 +35,19 @@ K8S = (
 CORE = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok")
 REAL_NODE = ("kubelet", "kube-proxy")
 ALL = (*CORE, *REAL_NODE, "helm3", "helm4")
-# cold build times measured on 2 cores (RECIPE.md), said before each long step
+# cold build times on 2 cores, quiet machine .. busy one (RECIPE.md; measured here), said
+# before each long step; a warm Go build cache makes each a few seconds
 ESTIMATE = {
-    "kube-apiserver": "about 3 min cold",
-    "kube-controller-manager": "about 1 min cold",
-    "kubectl": "about 20 s cold",
-    "kubelet": "about 15 s cold",
-    "kube-proxy": "about 30 s cold",
-    "etcd": "about 20 s cold",
-    "kwok": "about 1 min cold",
-    "helm3": "about 1 min cold",
-    "helm4": "about 1.5 min cold",
+    "kube-apiserver": "3-10 min cold",
+    "kube-controller-manager": "1-4 min cold",
+    "kube-scheduler": "10-30 s cold",
+    "kubectl": "20 s-2 min cold",
+    "kubelet": "15 s-1 min cold",
+    "kube-proxy": "20 s-1 min cold",
+    "etcd": "20 s-2 min cold",
+    "kwok": "1-6 min cold",
+    "helm3": "1-5 min cold",
+    "helm4": "1.5-6 min cold",
 }
 GO_INSTALL_HINT = (
     "Go 1.26 or newer is needed to build the cluster's binaries from the module proxy: "
