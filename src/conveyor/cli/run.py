@@ -8,7 +8,6 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 from conveyor.cli.options import (
     DispatchInputs,
@@ -21,6 +20,10 @@ from conveyor.cli.options import (
     resolve_inputs,
 )
 from conveyor.cli.render import print_dry_run, print_graph, print_list, print_summary
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["UsageError", "cmd_run", "cmd_validate", "collect_secrets", "read_dotenv"]
 

@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
 
 from conveyor.engine.events import (
     Annotation,
@@ -26,7 +25,10 @@ from conveyor.engine.events import (
     step_result_text,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import IO, Any
+
     from conveyor.engine.events import Event
     from conveyor.store.db import Store
 

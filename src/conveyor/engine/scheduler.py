@@ -8,7 +8,6 @@ import re
 import threading
 import time
 from collections import deque
-from typing import Any
 
 from conveyor.engine import strategy
 from conveyor.engine.calls import run_call, safe_name
@@ -21,6 +20,10 @@ from conveyor.engine.scope import Origin
 from conveyor.executors.base import CancelToken
 from conveyor.records import field, record
 from conveyor.workflow.plan import PlannedJob, WorkflowPlan
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record(slots=True)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from conveyor.engine.events import RunFinished, RunStarted
 from conveyor.records import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from conveyor.engine.context import RepoInfo
     from conveyor.engine.masking import Masker
     from conveyor.engine.report import RunReport

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from conveyor.engine.kinds import script
 from conveyor.engine.process import condition_holds
@@ -14,6 +13,7 @@ from conveyor.engine.report import StepReport
 from conveyor.engine.scope import StepFailed
 from conveyor.executors.base import CancelToken
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from conveyor.engine.scope import Scope
     from conveyor.engine.stepkind import JobContext, StepKind

@@ -11,10 +11,13 @@ import json
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
 
 from conveyor.procinfo import alive, process_start
 from conveyor.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MIGRATIONS: list[str] = [
     # 1: runs and their job instances
