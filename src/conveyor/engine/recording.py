@@ -4,9 +4,9 @@ so a killed process leaves a truthful record) and the ``--report`` file."""
 from __future__ import annotations
 
 import json
-import queue
 import threading
 import time
+from _queue import SimpleQueue  # queue.py's own, without queue.py's imports
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,7 +38,7 @@ class _Writer:
     and goes on with its next step while SQLite commits (it takes a tenth of a step)."""
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._queue: SimpleQueue[Callable[[], None] | None] = SimpleQueue()
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="store-writer", daemon=True)
         self._thread.start()
