@@ -323,6 +323,8 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the process's own command line (not a caller's, e.g. a test's)
+        _pause_gc()
     try:
         return _main(argv)
     except BrokenPipeError:
@@ -346,7 +348,8 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "run":
         from conveyor.cli.run import cmd_run
 
-        return cmd_run(args)
+        return cmd_run(args)  # resumes garbage collection when its jobs start
+    resume_gc()
     if args.command == "runs":
         from conveyor.cli.history import cmd_runs
 
@@ -385,6 +388,26 @@ def _skip_missing_translations() -> None:
 
 def _untranslated(message: str) -> str:
     return message
+
+
+def _pause_gc() -> None:
+    """Start-up makes tens of thousands of long-lived objects (modules, classes, functions,
+    the workflow) and little garbage: the cycle collector, triggered by allocation counts,
+    runs some 35 times to free a few hundred objects, ~5% of a ``run --list``.
+    ``resume_gc`` turns it back on once jobs start; other commands, right after parsing."""
+    import gc
+
+    gc.disable()
+
+
+def resume_gc() -> None:
+    """Garbage collection on again (when ``main`` paused it), with what start-up made
+    left out of every later collection (``gc.freeze``): most of it lives until exit."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _fast_exit() -> None:

@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from conveyor.cli.main import resume_gc
 from conveyor.cli.options import (
     DispatchInputs,
     UsageError,
@@ -305,6 +306,7 @@ def _execute(
     if args.jobs:
         run.capacity = args.jobs
     previous = _install_interrupt(run, console)
+    resume_gc()
     try:
         report = run_to_end(the_plan, run)
     except RunCrashed as e:
