@@ -4,6 +4,7 @@
 (``if TYPE_CHECKING:``), so a run and a ``--list`` never load it. A cached workflow is read
 with the C unpickler alone (``pickle.py`` only writes a new entry), and queues are
 ``_queue.SimpleQueue`` (``queue.py`` imports heapq and threading's conditions for nothing).
+pathlib comes without urllib.parse and ipaddress (``main._import_pathlib``).
 """
 
 from __future__ import annotations
@@ -34,14 +35,14 @@ print("UNWANTED", sorted(m for m in sys.argv[-1].split(",") if m in sys.modules)
 
 
 @pytest.mark.parametrize("extra", [["--list"], []], ids=["list", "run"])
-def test_a_run_with_a_cached_workflow_leaves_typing_pickle_and_queue_out(
+def test_a_run_with_a_cached_workflow_leaves_slow_imports_out(
     make_repo: RepoFactory, extra: list[str]
 ) -> None:
     repo = make_repo()
     repo.workflow(ONE_STEP)
     repo.commit()
     argv = ["run", "-C", str(repo.root), *extra]
-    unwanted = "typing,pickle,queue"
+    unwanted = "typing,pickle,queue,urllib.parse,ipaddress"
     for _ in range(2):  # the first run fills the workflow cache, the second uses it
         proc = subprocess.run(
             [sys.executable, "-c", CHILD, *argv, unwanted],
@@ -52,3 +53,32 @@ def test_a_run_with_a_cached_workflow_leaves_typing_pickle_and_queue_out(
         )
     last = proc.stdout.splitlines()[-1]
     assert last == "UNWANTED [] 0", proc.stdout + proc.stderr
+
+
+PATHLIB = """
+import sys
+from conveyor.cli.main import _import_pathlib
+_import_pathlib()
+print("urllib.parse" in sys.modules, "pathlib" in sys.modules)
+import pathlib
+print(pathlib.Path("/a b/ü").as_uri())
+from urllib.parse import quote, urlsplit
+real = sys.modules["urllib.parse"].__file__ is not None
+print(quote("a b"), urlsplit("https://h/p").netloc, real)
+"""
+
+
+def test_pathlib_without_urllib_parse_still_has_as_uri_and_the_real_urllib_parse() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", PATHLIB],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert proc.stdout.splitlines() == [
+        "False True",
+        "file:///a%20b/%C3%BC",
+        "a%20b h True",
+    ]
