@@ -4,7 +4,8 @@
 (``if TYPE_CHECKING:``), so a run and a ``--list`` never load it. A cached workflow is read
 with the C unpickler alone (``pickle.py`` only writes a new entry), and queues are
 ``_queue.SimpleQueue`` (``queue.py`` imports heapq and threading's conditions for nothing).
-pathlib comes without urllib.parse and ipaddress (``main._import_pathlib``).
+pathlib comes without urllib.parse and ipaddress (``main._import_pathlib``), and the store
+uses ``_sqlite3`` (``sqlite3`` adds date adapters and imports datetime).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def test_a_run_with_a_cached_workflow_leaves_slow_imports_out(
     repo.workflow(ONE_STEP)
     repo.commit()
     argv = ["run", "-C", str(repo.root), *extra]
-    unwanted = "typing,pickle,queue,urllib.parse,ipaddress"
+    unwanted = "typing,pickle,queue,urllib.parse,ipaddress,sqlite3,datetime"
     for _ in range(2):  # the first run fills the workflow cache, the second uses it
         proc = subprocess.run(
             [sys.executable, "-c", CHILD, *argv, unwanted],

@@ -54,7 +54,7 @@ def start_run(data: Path, repo: RepoInfo, event: Event) -> StartedRun:
     run: it goes on unrecorded, with its logs, summaries and report still written, and
     ``problem`` says why in one line.
     """
-    import sqlite3
+    from _sqlite3 import Error as SqliteError  # sqlite3's, without its imports (store.db)
 
     from conveyor.store.db import Store
 
@@ -71,7 +71,7 @@ def start_run(data: Path, repo: RepoInfo, event: Event) -> StartedRun:
         run_id = store.start_run(
             repo.full_name, event.name, event.ref, event.sha, data / "runs", pid=os.getpid()
         )
-    except (sqlite3.Error, OSError) as e:
+    except (SqliteError, OSError) as e:
         if store is not None:
             store.close()
         store = None
