@@ -4,8 +4,9 @@
 (``if TYPE_CHECKING:``), so a run and a ``--list`` never load it. A cached workflow is read
 with the C unpickler alone (``pickle.py`` only writes a new entry), and queues are
 ``_queue.SimpleQueue`` (``queue.py`` imports heapq and threading's conditions for nothing).
-pathlib comes without urllib.parse and ipaddress (``main._import_pathlib``), and the store
-uses ``_sqlite3`` (``sqlite3`` adds date adapters and imports datetime).
+pathlib comes without urllib.parse and ipaddress (``cli.startup.import_pathlib``), and the store
+uses ``_sqlite3`` (``sqlite3`` adds date adapters and imports datetime). The command line
+is parsed by ``cli.quickargs``: argparse only for help, errors and rarer forms.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def test_a_run_with_a_cached_workflow_leaves_slow_imports_out(
     repo.workflow(ONE_STEP)
     repo.commit()
     argv = ["run", "-C", str(repo.root), *extra]
-    unwanted = "typing,pickle,queue,urllib.parse,ipaddress,sqlite3,datetime"
+    unwanted = "typing,pickle,queue,urllib.parse,ipaddress,sqlite3,datetime,argparse"
     for _ in range(2):  # the first run fills the workflow cache, the second uses it
         proc = subprocess.run(
             [sys.executable, "-c", CHILD, *argv, unwanted],
@@ -58,8 +59,8 @@ def test_a_run_with_a_cached_workflow_leaves_slow_imports_out(
 
 PATHLIB = """
 import sys
-from conveyor.cli.main import _import_pathlib
-_import_pathlib()
+from conveyor.cli.startup import import_pathlib
+import_pathlib()
 print("urllib.parse" in sys.modules, "pathlib" in sys.modules)
 import pathlib
 print(pathlib.Path("/a b/ü").as_uri())

@@ -6,7 +6,6 @@ by ``--list``, ``--graph`` and ``--dry-run`` as well as by a real run.
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +14,7 @@ from conveyor.records import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
     from conveyor.workflow.model import Workflow

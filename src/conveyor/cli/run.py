@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
-from conveyor.cli.main import resume_gc
 from conveyor.cli.options import (
     DispatchInputs,
     UsageError,
@@ -21,9 +19,11 @@ from conveyor.cli.options import (
     resolve_inputs,
 )
 from conveyor.cli.render import print_dry_run, print_graph, print_list, print_summary
+from conveyor.cli.startup import resume_gc
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
 __all__ = ["UsageError", "cmd_run", "cmd_validate", "collect_secrets", "read_dotenv"]
