@@ -92,3 +92,15 @@ def test_whatever_it_parses_argparse_parses_alike(tokens: list[str]) -> None:
     quick = parse_run(argv)
     if quick is not None:
         assert vars(quick) == _argparse(argv)
+
+
+def test_version_prints_what_argparse_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    from conveyor import __version__
+    from conveyor.cli.main import main
+
+    with pytest.raises(SystemExit) as exited:
+        parse(["--version"])
+    assert exited.value.code == 0
+    by_argparse = capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == by_argparse == f"conveyor {__version__}\n"

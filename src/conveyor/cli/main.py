@@ -28,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     if argv is None:
         argv = sys.argv[1:]
+    if argv == ["--version"]:  # what argparse prints, without building every parser
+        from conveyor import __version__
+
+        print(f"conveyor {__version__}")
+        return 0
     args = parse_run(argv)  # the common `run` command lines, without argparse's start-up
     if args is None:
         from conveyor.cli.parser import parse
