@@ -104,3 +104,19 @@ def test_version_prints_what_argparse_prints(capsys: pytest.CaptureFixture[str])
     by_argparse = capsys.readouterr().out
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == by_argparse == f"conveyor {__version__}\n"
+
+
+def test_every_run_option_is_known_with_its_dest() -> None:
+    import argparse
+
+    from conveyor.cli.parser import build_parser
+
+    sub = next(a for a in build_parser("run")._actions if isinstance(a, argparse._SubParsersAction))
+    run = sub.choices["run"]
+    options = {
+        option: action.dest
+        for action in run._actions
+        for option in action.option_strings
+        if option not in ("-h", "--help")
+    }
+    assert options == {option: dest for option, (dest, _) in _OPTIONS.items()}
