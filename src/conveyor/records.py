@@ -10,9 +10,16 @@ defining a class costs microseconds. Type checkers read it as a dataclass (PEP 6
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, dataclass_transform
 
-_T = TypeVar("_T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar, dataclass_transform
+
+    _T = TypeVar("_T")
+else:
+    # importing typing costs a few ms of every start, for a marker only type checkers read
+    def dataclass_transform(**_: object) -> Callable[[object], object]:
+        return lambda f: f
 
 
 class _Missing:

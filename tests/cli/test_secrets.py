@@ -108,8 +108,8 @@ def test_later_secret_options_win(repo: Repo, tmp_path: Path) -> None:
     first.write_text("NAME=from-a\nONLY_A=a\n")
     second = tmp_path / "b.env"
     second.write_text("NAME=from-b\n")
-    from conveyor.cli.main import build_parser
     from conveyor.cli.options import collect_secrets
+    from conveyor.cli.parser import build_parser
 
     args = build_parser().parse_args(
         ["run", "--secret-file", str(first), "--secret-file", str(second)]

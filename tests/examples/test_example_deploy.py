@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.conftest import cluster  # noqa: F401
 from tests.cluster.support import Cluster, get_json
 from tests.examples.test_example_images import EXAMPLE, SERVICES, registry  # noqa: F401
 from tests.harness import RepoFactory

@@ -10,7 +10,6 @@ import os
 import sys
 import threading
 from collections import deque
-from typing import IO, TYPE_CHECKING
 
 from conveyor.engine.events import (
     Annotation,
@@ -25,7 +24,10 @@ from conveyor.engine.events import (
     step_result_text,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import IO
+
     from conveyor.engine.events import Event, JobRef
 
 _COLOURS = ("36", "35", "34", "33", "32", "96", "95", "94", "93", "92")

@@ -6,15 +6,17 @@ by ``--list``, ``--graph`` and ``--dry-run`` as well as by a real run.
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from conveyor.records import field, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
     from conveyor.workflow.model import Workflow
 
 

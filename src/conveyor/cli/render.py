@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from conveyor.cli.console import Console
     from conveyor.engine.report import JobReport, RunReport
     from conveyor.workflow.plan import Plan, PlannedJob, WorkflowPlan

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 from conveyor.cli.options import (
     DispatchInputs,
@@ -21,6 +19,12 @@ from conveyor.cli.options import (
     resolve_inputs,
 )
 from conveyor.cli.render import print_dry_run, print_graph, print_list, print_summary
+from conveyor.cli.startup import resume_gc
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
 
 __all__ = ["UsageError", "cmd_run", "cmd_validate", "collect_secrets", "read_dotenv"]
 
@@ -338,6 +342,7 @@ def _execute(
     if args.jobs:
         run.capacity = args.jobs
     previous = _install_interrupt(run, console)
+    resume_gc()
     try:
         report = run_to_end(the_plan, run)
     except RunCrashed as e:

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
-from conveyor.config.check import Checker
-from conveyor.config.environments import Environment, parse_environments
 from conveyor.records import field, record
-from conveyor.workflow.errors import Pos, WorkflowError, WorkflowErrors
-from conveyor.workflow.yamlload import MAX_DEPTH_WORKFLOW, load_yaml
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the rest is imported when a file is there to read (every run pays this)
+    from typing import Any
+
+    from conveyor.config.check import Checker
+    from conveyor.config.environments import Environment
 
 REPO_FILES = (".conveyor.yml", ".conveyor.yaml")
 EXECUTORS = ("host", "container")
@@ -76,6 +78,8 @@ def load_config(root: Path, explicit: str | None = None) -> Config:
 
 
 def _read(path: Path) -> str:
+    from conveyor.workflow.errors import Pos, WorkflowError, WorkflowErrors
+
     try:
         return path.read_text(encoding="utf-8")
     except OSError as e:
@@ -103,6 +107,11 @@ def merge(low: Config, high: Config) -> None:
 
 def parse_config(text: str, file: str) -> Config:
     """One file's settings, checked; raises WorkflowErrors with every mistake located."""
+    from conveyor.config.check import Checker
+    from conveyor.config.environments import parse_environments
+    from conveyor.workflow.errors import WorkflowError, WorkflowErrors
+    from conveyor.workflow.yamlload import MAX_DEPTH_WORKFLOW, load_yaml
+
     try:
         doc = load_yaml(text, file, MAX_DEPTH_WORKFLOW)
     except WorkflowError as e:

@@ -10,13 +10,16 @@ never change the machine's configuration.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from conveyor.config.load import Registry
 from conveyor.imageref import is_loopback
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from conveyor.config.load import Registry
 
 SYSTEM_FILE = Path("/etc/containers/registries.conf")
 ENV_VAR = "CONTAINERS_REGISTRIES_CONF"
@@ -29,6 +32,8 @@ def needs_file(registries: Iterable[Registry]) -> bool:
 
 def registries_conf(registries: Iterable[Registry], system_text: str = "") -> str:
     """The TOML for ``registries`` over the system file's text (parsed, never edited)."""
+    import tomllib  # only when a registry is configured: it imports datetime
+
     try:
         base: dict[str, Any] = tomllib.loads(system_text) if system_text else {}
     except tomllib.TOMLDecodeError:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Protocol
 
 from conveyor.engine.report import JobReport, WorkflowReport
 from conveyor.engine.scope import Origin
 from conveyor.executors.base import CancelToken
 from conveyor.workflow.selfref import is_self_ref, self_ref_path, uses_climbs_out
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Protocol
+
     from conveyor.engine.runenv import RunEnv
     from conveyor.workflow.model import Workflow
     from conveyor.workflow.plan import PlannedJob, WorkflowPlan
+else:
+    Protocol = object
 
 MAX_DEPTH = 10  # GitHub allows ten levels of nested reusable workflows
 

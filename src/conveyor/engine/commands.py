@@ -9,10 +9,10 @@ caller's: ``CommandProcessor.feed`` reports what the runner would log for the li
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from conveyor.records import field, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from conveyor.engine.masking import Masker
 

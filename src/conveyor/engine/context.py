@@ -10,11 +10,13 @@ import os
 import re
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from conveyor.records import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from conveyor.workflow.event import Event
 
 # compiled on first use (re caches it), not by every start-up's import

@@ -11,12 +11,16 @@ from __future__ import annotations
 import contextlib
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
 
 from conveyor.records import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Protocol
+
     from conveyor.engine.report import JobReport, RunReport, StepReport
+else:
+    Protocol = object
 
 
 @record(frozen=True, slots=True)

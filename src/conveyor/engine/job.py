@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 from conveyor.engine.context import default_env, runner_context
 from conveyor.engine.events import JobRef
@@ -24,6 +23,10 @@ from conveyor.executors.base import (
 )
 from conveyor.executors.watchdog import WATCHDOG
 from conveyor.workflow.model import Step, holds_expression
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_JOB_TIMEOUT_MINUTES = 360.0
 

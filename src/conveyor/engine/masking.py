@@ -17,10 +17,13 @@ import contextlib
 import functools
 import re
 import threading
-from typing import Any
 
 from conveyor.jsontext import json_escape
 from conveyor.records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["MASK", "Masker", "encoded_variations"]
 

@@ -7,7 +7,6 @@ business; what is kept is the store's.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from conveyor.engine.events import (
     Annotation,
@@ -23,6 +22,7 @@ from conveyor.engine.events import (
 )
 from conveyor.records import replace
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from conveyor.engine.events import EventBus, JobRef
     from conveyor.engine.masking import Masker

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
 
 from conveyor.engine.scope import ProcessResult, StepFailed
 from conveyor.executors.base import CancelToken, ExitInfo
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Protocol
+
     from conveyor.engine.scope import Scope
     from conveyor.engine.stepkind import JobContext
+else:
+    Protocol = object
 
 
 class Launch(Protocol):

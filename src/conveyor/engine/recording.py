@@ -4,12 +4,11 @@ so a killed process leaves a truthful record) and the ``--report`` file."""
 from __future__ import annotations
 
 import json
-import queue
 import threading
 import time
+from _queue import SimpleQueue  # queue.py's own, without queue.py's imports
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
 
 from conveyor.engine.events import (
     Annotation,
@@ -26,7 +25,10 @@ from conveyor.engine.events import (
     step_result_text,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import IO, Any
+
     from conveyor.engine.events import Event
     from conveyor.store.db import Store
 
@@ -36,7 +38,7 @@ class _Writer:
     and goes on with its next step while SQLite commits (it takes a tenth of a step)."""
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._queue: SimpleQueue[Callable[[], None] | None] = SimpleQueue()
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="store-writer", daemon=True)
         self._thread.start()

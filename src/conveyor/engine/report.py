@@ -5,11 +5,15 @@ The JSON form (``to_dict``) is the ``--report`` file format and what the store k
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from conveyor.records import field, record
 
-Conclusion = Literal["success", "failure", "cancelled", "skipped"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    Conclusion = Literal["success", "failure", "cancelled", "skipped"]
+else:
+    Conclusion = str  # at run time only casts name it
 
 
 @record(slots=True)

@@ -8,11 +8,14 @@ sets, never as values. The cancel token and the event sinks travel beside it.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from conveyor.engine.scope import Origin
 from conveyor.records import field, from_data, record, to_data
 from conveyor.workflow.model import Job
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record(slots=True)

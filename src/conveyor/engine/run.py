@@ -6,7 +6,6 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from conveyor.engine.concurrency import ConcurrencyGroups
 from conveyor.engine.context import github_context
@@ -16,7 +15,10 @@ from conveyor.engine.scheduler import WorkflowRunner
 from conveyor.executors.base import CancelToken
 from conveyor.records import replace
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from conveyor.workflow.model import Workflow
     from conveyor.workflow.plan import Plan, WorkflowPlan
 

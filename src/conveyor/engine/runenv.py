@@ -6,12 +6,14 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from conveyor.executors.base import CancelToken
 from conveyor.records import field, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from conveyor.engine.context import RepoInfo
     from conveyor.engine.events import EventBus
     from conveyor.engine.masking import Masker

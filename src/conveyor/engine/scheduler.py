@@ -3,12 +3,11 @@ job-level continue-on-error, concurrency groups, reusable workflow calls."""
 
 from __future__ import annotations
 
-import queue
 import re
 import threading
 import time
+from _queue import SimpleQueue  # queue.py's own, without queue.py's imports
 from collections import deque
-from typing import Any
 
 from conveyor.engine import strategy
 from conveyor.engine.calls import run_call, safe_name
@@ -21,6 +20,10 @@ from conveyor.engine.scope import Origin
 from conveyor.executors.base import CancelToken
 from conveyor.records import field, record
 from conveyor.workflow.plan import PlannedJob, WorkflowPlan
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record(slots=True)
@@ -133,7 +136,7 @@ class WorkflowRunner:
         """Start every job whose needs are done, at most ``run.capacity`` at a time; a lone
         ready job runs on this thread. Linear in jobs and needs: each finished job only
         looks at the jobs that need it."""
-        done: queue.SimpleQueue[tuple[str, NodeResult | BaseException]] = queue.SimpleQueue()
+        done: SimpleQueue[tuple[str, NodeResult | BaseException]] = SimpleQueue()
         jobs = self.plan.jobs
         blockers: dict[str, int] = {}
         dependents: dict[str, list[str]] = {}

@@ -4,12 +4,14 @@ steps, a process's result, and the error for a step that fails outside its proce
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from conveyor.executors.base import ExitInfo
 from conveyor.records import field, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from conveyor.engine.report import StepReport
 
 

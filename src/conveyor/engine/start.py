@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from conveyor.engine.events import RunFinished, RunStarted
 from conveyor.records import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from conveyor.engine.context import RepoInfo
     from conveyor.engine.masking import Masker
     from conveyor.engine.report import RunReport
@@ -52,7 +54,7 @@ def start_run(data: Path, repo: RepoInfo, event: Event) -> StartedRun:
     run: it goes on unrecorded, with its logs, summaries and report still written, and
     ``problem`` says why in one line.
     """
-    import sqlite3
+    from _sqlite3 import Error as SqliteError  # sqlite3's, without its imports (store.db)
 
     from conveyor.store.db import Store
 
@@ -69,7 +71,7 @@ def start_run(data: Path, repo: RepoInfo, event: Event) -> StartedRun:
         run_id = store.start_run(
             repo.full_name, event.name, event.ref, event.sha, data / "runs", pid=os.getpid()
         )
-    except (sqlite3.Error, OSError) as e:
+    except (SqliteError, OSError) as e:
         if store is not None:
             store.close()
         store = None
@@ -128,9 +130,10 @@ def run_to_end(plan: Plan, run: RunEnv) -> RunReport:
     except BaseException as e:
         raise _crashed(e, run) from e
     else:
-        from conveyor.actions.builtin.pushed import pushed_images
+        if (run.run_dir / "images.jsonl").exists():  # a push happened: read what it recorded
+            from conveyor.actions.builtin.pushed import pushed_images
 
-        report.images = pushed_images(run.run_dir)
+            report.images = pushed_images(run.run_dir)
         run.bus.emit(RunFinished(run.masker.mask_obj(report.to_dict()), report))
         return report
     finally:

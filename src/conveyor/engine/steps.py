@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from conveyor.engine.kinds import script
 from conveyor.engine.process import condition_holds
@@ -14,6 +13,7 @@ from conveyor.engine.report import StepReport
 from conveyor.engine.scope import StepFailed
 from conveyor.executors.base import CancelToken
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from conveyor.engine.scope import Scope
     from conveyor.engine.stepkind import JobContext, StepKind
@@ -109,9 +109,11 @@ def _cancel_unless_condition_holds(
         if not holds:
             token.set(runner.cancel.reason or "cancelled")
 
-    if runner.cancel.is_set():
-        return on_cancel  # the job is already cancelled: this step runs because it should
     runner.cancel.add_listener(on_cancel)
+    if runner.cancel.is_set():
+        # cancelled before the listener was in place (perhaps after this step's condition
+        # was evaluated): decide now; a step that runs because of the cancel still holds
+        on_cancel()
     return on_cancel
 
 

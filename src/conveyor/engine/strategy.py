@@ -4,13 +4,14 @@ evaluates them (once the job's needs are done)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from conveyor.workflow.plan import PlannedJob
 
-Context = Callable[[], Any]  # makes the EvalContext (github, needs, vars, inputs) on demand
+    Context = Callable[[], Any]  # makes the EvalContext (github, needs, vars, inputs) on demand
 
 
 def resolve(pj: PlannedJob, ctx: Context) -> PlannedJob:

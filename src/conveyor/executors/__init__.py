@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from conveyor.executors.base import Executor, ExecutorRequest
 

@@ -13,11 +13,14 @@ import signal
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
 
 from conveyor.executors.base import CancelToken, Captured, ExecutorRequest, ExitInfo, JobPaths
 from conveyor.executors.watchdog import WATCHDOG
 from conveyor.procinfo import TRACKING_VAR, kill_tracked, process_start, tracking_prefix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 # GitHub's runner sends SIGINT, then SIGTERM after 7.5 s, then kills.
 _GRACE = 7.5

@@ -10,9 +10,11 @@ pays for the parser, and ``conveyor.expr.errors`` can be imported alone.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from conveyor.expr.ast import Node
     from conveyor.expr.coerce import to_string, truthy
     from conveyor.expr.context import STANDARD_CONTEXTS, EvalContext

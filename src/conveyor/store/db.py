@@ -7,14 +7,19 @@ and each migration is an entry in MIGRATIONS, applied in order.
 
 from __future__ import annotations
 
+# sqlite3 is _sqlite3 plus default adapters for date and datetime (which the store never
+# passes) and their import of datetime: ~6M instructions of every run
+import _sqlite3 as sqlite3
 import json
-import sqlite3
 import time
 from pathlib import Path
-from typing import Any
 
 from conveyor.procinfo import alive, process_start
 from conveyor.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MIGRATIONS: list[str] = [
     # 1: runs and their job instances

@@ -35,7 +35,9 @@ def load_cached(path: Path, root: Path, cache_dir: Path | None) -> Workflow:
         from conveyor.workflow.loader import load_workflow
 
         return load_workflow(path, root)
-    import pickle
+    # the C unpickler alone: pickle.py is a few more imports (struct, re, a search of
+    # sys.path for Jython's org.python.core), and only a miss needs it, to write
+    import _pickle
 
     data = path.read_bytes()
     key = f"{_code_stamp()}:{path.resolve()}:{root.resolve()}"
@@ -43,11 +45,13 @@ def load_cached(path: Path, root: Path, cache_dir: Path | None) -> Workflow:
     entry = cache_dir / name
     try:
         with open(entry, "rb") as f:
-            stored_key, stored_data, workflow = pickle.load(f)
+            stored_key, stored_data, workflow = _pickle.load(f)
         if stored_key == key and stored_data == data and isinstance(workflow, Workflow):
             return workflow
-    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+    except (OSError, _pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
         pass
+    import pickle
+
     from conveyor.workflow.loader import load_workflow
 
     workflow = load_workflow(path, root)

@@ -16,9 +16,12 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from conveyor.records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ZERO_SHA = "0" * 40
 PR_EVENTS = ("pull_request", "pull_request_target")

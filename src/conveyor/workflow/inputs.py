@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from conveyor.workflow.matrix import format_number
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DISPATCH_TYPES = ("string", "boolean", "number", "choice", "environment")
 CALL_TYPES = ("boolean", "number", "string")

@@ -25,7 +25,10 @@ import itertools
 import math
 import re
 from collections.abc import Iterator
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_COMBINATIONS = 256
 MAX_DISPLAY_NAME = 100

@@ -6,10 +6,12 @@ values) and evaluated by the engine at the moment GitHub would evaluate them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from conveyor.records import field, record
 from conveyor.workflow.errors import Pos
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 NOWHERE = Pos("<unknown>", 0, 0)
 

@@ -9,13 +9,15 @@ the jobs it needs have finished.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from conveyor.records import field, record
 from conveyor.workflow.errors import WorkflowError
 from conveyor.workflow.model import Job, Workflow, holds_expression
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from conveyor.workflow.event import Event
 
 

@@ -16,11 +16,14 @@ Choices where a local run differs from github.com:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from conveyor.records import record
 from conveyor.workflow.changes import event_changed_files as changed_files
 from conveyor.workflow.event import Event
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 PR_DEFAULT_TYPES = ("opened", "synchronize", "reopened")
 MAX_DIFF_FILES = 300  # GitHub only looks at the first 300 changed files

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from conveyor.engine.process import exec_process, outcome_of
 from conveyor.executors.base import CancelToken
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from conveyor.engine.scope import Scope
     from conveyor.engine.stepkind import JobContext
     from conveyor.workflow.model import Step
