@@ -365,6 +365,8 @@ def _execute(
 def _registries_env(settings: Any, run_dir: Path) -> Any:
     """Point podman, buildah and skopeo (the engine's and the steps') at a registries.conf
     with the configured mirrors, for this run only; the function that undoes it."""
+    if not any(r.mirrors or r.insecure for r in settings.registries.values()):
+        return lambda: None  # nothing to tell podman (and nothing more to import)
     from conveyor.config.registries import ENV_VAR, write_registries_conf
 
     path = write_registries_conf(settings.registries.values(), run_dir)
