@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from deploy_bench import deploy
 from drivers import IMPORT_RUN_PATH, PARSE_DRIVER, POPEN_DRIVER, run_driver
 from measure import RssProbe, Timer, act_cmd, log, med, mn, ms, per_unit
 from suite import Suite
@@ -986,4 +987,5 @@ SCENARIOS: dict[str, Callable[[Suite], None]] = {
     "list": list_cache,
     "containers": containers,
     "images": images,
+    "deploy": deploy,
 }

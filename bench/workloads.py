@@ -185,3 +185,91 @@ def make_example_repo(path: Path, workflow: str, env: dict[str, str], engine: Pa
         shutil.copy2(engine, path / ENGINE_BINARY)
         extra = [ENGINE_BINARY]  # ignored by the example's .gitignore: added by force
     return make_repo(path, workflow, env, extra)
+
+
+# Scenario 13: the tests' deploy chart (tests/deploy/chart.py): a Deployment and a Service;
+# ``image`` is the whole reference, ``fault`` labels the pods conveyor.dev/fault (kwok makes
+# them never Ready, or crash-loop), ``replicas`` their number.
+DEPLOY_CHART = {
+    "Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    "values.yaml": "image: registry.local/shop/web:1\nreplicas: 3\nfault: ''\n",
+    "templates/deployment.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  labels: {app.kubernetes.io/instance: {{ .Release.Name }}}
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels: {app.kubernetes.io/instance: {{ .Release.Name }}}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/instance: {{ .Release.Name }}
+        {{- if .Values.fault }}
+        conveyor.dev/fault: {{ .Values.fault }}
+        {{- end }}
+    spec:
+      containers:
+        - name: web
+          image: {{ .Values.image }}
+          ports: [{name: http, containerPort: 8080}]
+""",
+    "templates/service.yaml": """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  selector: {app.kubernetes.io/instance: {{ .Release.Name }}}
+  ports: [{name: http, port: 80, targetPort: http}]
+""",
+}
+
+
+def deploy_config(namespaces: dict[str, str], big_replicas: int) -> str:
+    """``.conveyor.yml`` of scenario 13: ``staging`` (rolling, 3 replicas), ``production``
+    (blue-green, 3 replicas) and ``big`` (rolling, ``big_replicas``), each in its namespace
+    of ``namespaces``; a started pod not Ready 3 s later fails the release."""
+    return f"""\
+environments:
+  staging:
+    namespace: {namespaces["staging"]}
+    chart: chart
+    release: web
+    image-value: image
+    set: {{replicas: 3}}
+    timeout: 120
+    verify: {{ready-within: 3}}
+  production:
+    namespace: {namespaces["production"]}
+    chart: chart
+    release: shop
+    image-value: image
+    strategy: blue-green
+    set: {{replicas: 3}}
+    timeout: 120
+    verify: {{ready-within: 3}}
+  big:
+    namespace: {namespaces["big"]}
+    chart: chart
+    release: big
+    image-value: image
+    set: {{replicas: {big_replicas}}}
+    timeout: 600
+    verify: {{ready-within: 3}}
+"""
+
+
+def make_deploy_repo(path: Path, config: str, env: dict[str, str]) -> Path:
+    """A git repo with the deploy chart in ``chart/`` and ``config`` as ``.conveyor.yml``
+    (its workflow is a one-step placeholder: deploys do not run it)."""
+    for name, text in DEPLOY_CHART.items():
+        file = path / "chart" / name
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text)
+    (path / ".conveyor.yml").write_text(config)
+    return make_repo(
+        path, HEADER + "  noop:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n", env
+    )
