@@ -13,12 +13,17 @@ from conveyor.deploy.verify import Verifier
 
 
 def verify_release(
-    target: Target, revision: int, deadline: float, log: Log, release: str = ""
+    target: Target,
+    revision: int,
+    deadline: float,
+    log: Log,
+    release: str = "",
+    restoring: bool = False,
 ) -> Failure | None:
     """Every workload of the release's ``revision`` rolled out and its pods Ready."""
     found = workloads(helm.manifest(target, release or target.release, revision), target.namespace)
     log(f"verifying {', '.join(map(str, found)) or 'a release with no workloads'}")
-    verifier = Verifier(target.api, target.namespace, target.env.ready_within, log)
+    verifier = Verifier(target.api, target.namespace, target.env.ready_within, log, restoring)
     return verifier.wait(found, deadline)
 
 
@@ -80,7 +85,7 @@ def restore(
         return outcome
     log(f"rolling back to revision {target.last_good}")
     serving = helm.rollback(target, target.last_good)
-    again = verify_release(target, serving, time.monotonic() + target.timeout, log)
+    again = verify_release(target, serving, time.monotonic() + target.timeout, log, restoring=True)
     outcome.restore_seconds = time.monotonic() - detected
     outcome.serving = serving
     if again is not None:

@@ -10,6 +10,7 @@ the check on every change, with a one-second heartbeat for the time-based rules.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -27,12 +28,15 @@ BAD_WAITING = {
     "RunContainerError": "config",
 }
 CRASH_RESTARTS = 3  # restarts that count as a crash loop before the kubelet says so
+QUIET = 0.3  # seconds without a pod event after which the rollout is looked at again
 
 
 class Verifier:
     """Watches one namespace's pods while workloads roll out."""
 
-    def __init__(self, api: Any, namespace: str, ready_within: float, log: Log) -> None:
+    def __init__(
+        self, api: Any, namespace: str, ready_within: float, log: Log, restoring: bool = False
+    ) -> None:
         from kubernetes import client
 
         self.api = api
@@ -41,6 +45,7 @@ class Verifier:
         self.namespace = namespace
         self.ready_within = ready_within
         self.log = log
+        self.restoring = restoring
         self.pods: dict[str, Any] = {}
         self.running_since: dict[str, float] = {}  # pod -> when first seen with all running
         self.version = ""
@@ -74,14 +79,20 @@ class Verifier:
     # -- the pod cache, kept by a watch ---------------------------------------------------
 
     def _list(self) -> None:
-        listed = self.core.list_namespaced_pod(self.namespace, _request_timeout=30)
-        self.pods = {p.metadata.name: p for p in listed.items}
-        self.version = listed.metadata.resource_version or ""
+        """All the namespace's pods, as JSON: the client's model objects cost ~5 ms a pod
+        to build (4.7 s for 1,000), the plain JSON a hundredth of that."""
+        response = self.core.list_namespaced_pod(
+            self.namespace, _preload_content=False, _request_timeout=30
+        )
+        listed = json.loads(response.data)
+        self.pods = {p["metadata"]["name"]: p for p in listed.get("items") or []}
+        self.version = (listed.get("metadata") or {}).get("resourceVersion", "")
 
     def _watch(self, seconds: float) -> None:
-        """Apply pod changes for up to ``seconds`` (returns soon after the first burst)."""
+        """Apply pod changes as they come: back after a burst (at most 4 looks a second),
+        after 0.3 s without news, or after ``seconds``."""
         from kubernetes import watch
-        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
 
         stream = watch.Watch()
         try:
@@ -90,21 +101,30 @@ class Verifier:
                 self.namespace,
                 resource_version=self.version,
                 timeout_seconds=max(1, int(seconds + 0.999)),
-                _request_timeout=seconds + 10,
+                _request_timeout=(5, QUIET),
+                deserialize=False,
             ):
-                pod = event["object"]
-                if event["type"] == "ERROR":
-                    self._list()
+                pod = event.get("object") or {}
+                meta = pod.get("metadata") or {}
+                if event.get("type") not in ("ADDED", "MODIFIED", "DELETED") or not meta:
+                    self._list()  # BOOKMARK/ERROR, e.g. our version expired (410): list again
                     break
-                self.version = pod.metadata.resource_version or self.version
+                self.version = meta.get("resourceVersion") or self.version
+                name = str(meta.get("name"))
                 if event["type"] == "DELETED":
-                    self.pods.pop(pod.metadata.name, None)
+                    self.pods.pop(name, None)
                 else:
-                    self.pods[pod.metadata.name] = pod
-                if time.monotonic() - self.checked >= 0.25:  # look again, at most 4 times a second
+                    self.pods[name] = pod
+                if time.monotonic() - self.checked >= 0.25:
                     break
-        except ApiException as e:
-            if e.status == 410:  # our resource version is too old: start again from a list
+        except HTTPError:  # QUIET seconds without an event: look again now
+            pass
+        except KeyError:  # the client's own handling of an ERROR event without deserialize
+            self._list()
+        except Exception as e:
+            from kubernetes.client.exceptions import ApiException
+
+            if isinstance(e, ApiException) and e.status == 410:
                 self._list()
             else:
                 raise
@@ -140,7 +160,11 @@ class Verifier:
         updated = s.updated_replicas or 0
         if updated < want:
             return f"{w}: {updated} of {want} replicas updated"
-        if (s.replicas or 0) > updated:
+        if (s.replicas or 0) > updated and not (
+            self.restoring and (s.available_replicas or 0) >= want
+        ):
+            # restoring, the good version serves once all its replicas are available; the
+            # failed pods, never Ready, take no traffic while they terminate
             return f"{w}: {(s.replicas or 0) - updated} old replicas still running"
         if (s.available_replicas or 0) < updated:
             return f"{w}: {s.available_replicas or 0} of {updated} updated replicas available"
@@ -206,55 +230,57 @@ class Verifier:
             return None
         now = time.monotonic()
         for name, pod in sorted(self.pods.items()):
-            labels = pod.metadata.labels or {}
+            meta = pod.get("metadata") or {}
+            labels = meta.get("labels") or {}
             if labels.get(key) != value or any(labels.get(k) != v for k, v in selector.items()):
                 continue
-            if pod.metadata.deletion_timestamp is not None:
+            if meta.get("deletionTimestamp"):
                 continue
-            failure = self._pod_failure(name, pod, now)
+            failure = self._pod_failure(name, pod.get("status") or {}, now)
             if failure is not None:
                 return failure
         return None
 
-    def _pod_failure(self, name: str, pod: Any, now: float) -> Failure | None:
-        status = pod.status
-        if status.phase == "Failed":
-            why = " ".join(x for x in (status.reason, status.message) if x) or "no reason given"
-            return Failure(f"pod {name} failed: {why}", kind="failed-pod", pod=name)
-        statuses = [*(status.init_container_statuses or []), *(status.container_statuses or [])]
-        for cs in statuses:
-            waiting = cs.state.waiting if cs.state else None
-            if waiting is not None and waiting.reason in BAD_WAITING:
-                restarts = f" ({cs.restart_count} restarts)" if cs.restart_count else ""
-                detail = f": {waiting.message.strip()}" if waiting.message else ""
+    def _pod_failure(self, name: str, status: dict[str, Any], now: float) -> Failure | None:
+        """``status`` is the pod's status as the API server sends it (JSON)."""
+        if status.get("phase") == "Failed":
+            why = " ".join(x for x in (status.get("reason"), status.get("message")) if x)
+            return Failure(f"pod {name} failed: {why or 'no reason given'}", kind="failed-pod",
+                           pod=name)  # fmt: skip
+        main = status.get("containerStatuses") or []
+        for cs in [*(status.get("initContainerStatuses") or []), *main]:
+            state = cs.get("state") or {}
+            waiting = state.get("waiting") or {}
+            reason = waiting.get("reason", "")
+            restarts = int(cs.get("restartCount") or 0)
+            if reason in BAD_WAITING:
+                count = f" ({restarts} restarts)" if restarts else ""
+                detail = f": {waiting['message'].strip()}" if waiting.get("message") else ""
                 return Failure(
-                    f"pod {name} container {cs.name}: {waiting.reason}{restarts}{detail}",
-                    kind=BAD_WAITING[waiting.reason], pod=name, container=cs.name,
+                    f"pod {name} container {cs.get('name')}: {reason}{count}{detail}",
+                    kind=BAD_WAITING[reason], pod=name, container=str(cs.get("name")),
                 )  # fmt: skip
-            if (
-                (cs.restart_count or 0) >= CRASH_RESTARTS
-                and cs.last_state
-                and cs.last_state.terminated
-            ):
-                t = cs.last_state.terminated
+            ended = (cs.get("lastState") or {}).get("terminated")
+            if restarts >= CRASH_RESTARTS and ended:
+                why = f", {ended['reason']}" if ended.get("reason") else ""
                 return Failure(
-                    f"pod {name} container {cs.name}: restarted {cs.restart_count} times "
-                    f"(last exit {t.exit_code}{', ' + t.reason if t.reason else ''})",
-                    kind="crashloop", pod=name, container=cs.name,
+                    f"pod {name} container {cs.get('name')}: restarted {restarts} times "
+                    f"(last exit {ended.get('exitCode')}{why})",
+                    kind="crashloop", pod=name, container=str(cs.get("name")),
                 )  # fmt: skip
-        main = status.container_statuses or []
-        ready = next((c for c in status.conditions or [] if c.type == "Ready"), None)
-        all_running = bool(main) and all(c.state and c.state.running for c in main)
-        if status.phase != "Running" or not all_running or (ready and ready.status == "True"):
+        conditions: list[dict[str, Any]] = status.get("conditions") or []
+        ready: dict[str, Any] = next((c for c in conditions if c.get("type") == "Ready"), {})
+        all_running = bool(main) and all((c.get("state") or {}).get("running") for c in main)
+        if status.get("phase") != "Running" or not all_running or ready.get("status") == "True":
             self.running_since.pop(name, None)
             return None
         since = self.running_since.setdefault(name, now)
         if now - since < self.ready_within:
             return None
-        stuck = next((c.name for c in main if not c.ready), main[0].name)
-        why = f" ({ready.message})" if ready is not None and ready.message else ""
+        stuck = next((c.get("name") for c in main if not c.get("ready")), main[0].get("name"))
+        why = f" ({ready['message']})" if ready.get("message") else ""
         return Failure(
             f"pod {name} container {stuck}: running but not Ready after "
             f"{self.ready_within:g}s{why}",
-            kind="not-ready", pod=name, container=stuck,
+            kind="not-ready", pod=name, container=str(stuck),
         )  # fmt: skip
