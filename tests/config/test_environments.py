@@ -68,3 +68,15 @@ def test_environment_mistakes_are_located() -> None:
     assert "c.yml:2:3: give kubeconfig or kubeconfig-secret, not both [config]" in errors
     assert "c.yml:5:26: http.url must be an http:// or https:// URL [config]" in errors
     assert "c.yml:3:15: strategy must be one of rolling, blue-green [config]" in errors
+
+
+def test_a_bare_tag_or_digest_is_an_image_of_the_environments_repository() -> None:
+    from conveyor.deploy.run import full_image
+
+    env = parse_config("environments:\n  s: {image-repository: 127.0.0.1:5000/shop/api}\n", "c")
+    repo = env.environments["s"].image_repository
+    assert full_image(repo, "main-1a2b3c4") == "127.0.0.1:5000/shop/api:main-1a2b3c4"
+    assert full_image(repo, "sha256:ab") == "127.0.0.1:5000/shop/api@sha256:ab"
+    assert full_image(repo, "@sha256:ab") == "127.0.0.1:5000/shop/api@sha256:ab"
+    assert full_image(repo, "ghcr.io/x/y:1") == "ghcr.io/x/y:1"
+    assert full_image("", "main-1") == "main-1"

@@ -11,6 +11,7 @@ environments:
     values: [deploy/staging.yaml]
     set: {replicaCount: 3}
     image-value: image           # the Helm value that receives the image reference
+    image-repository: 127.0.0.1:5000/shop/api   # then --image main-1a2b3c4 is enough
     strategy: rolling            # or blue-green
     timeout: 300
     verify:
@@ -34,7 +35,8 @@ from conveyor.records import field, record
 STRATEGIES = ("rolling", "blue-green")
 _KEYS = (
     "namespace", "create-namespace", "kubeconfig", "kubeconfig-secret", "context", "chart",
-    "release", "values", "set", "image-value", "strategy", "timeout", "helm", "verify",
+    "release", "values", "set", "image-value", "image-repository", "strategy", "timeout",
+    "helm", "verify",
     "blue-green",
 )  # fmt: skip
 _CHECK_KEYS = ("ready-within", "smoke", "http")
@@ -81,6 +83,7 @@ class Environment:
     values: tuple[str, ...] = ()
     set: dict[str, str] = field(default_factory=dict)
     image_value: str = ""
+    image_repository: str = ""  # --image TAG or @DIGEST means an image of this repository
     strategy: str = "rolling"
     timeout: int = 300
     helm: int = 4  # Helm's major version: 3 or 4
@@ -134,6 +137,7 @@ def _environment(check: Checker, name: str, spec: Any) -> Environment | None:
         values=check.strings((*where, "values"), get("values")),
         set=_settings(check, (*where, "set"), get("set")),
         image_value=check.string((*where, "image-value"), get("image-value")),
+        image_repository=check.string((*where, "image-repository"), get("image-repository")),
         strategy=check.choice((*where, "strategy"), get("strategy"), STRATEGIES),
         timeout=check.integer((*where, "timeout"), get("timeout"), 300, 1),
         helm=helm,

@@ -115,6 +115,7 @@ def _target(request: DeployRequest, env: Environment, log: Log) -> Iterator[Targ
             log(said)
         check_access(api, namespace)
         image_value = env.image_value if request.image_value is None else request.image_value
+        request.image = full_image(env.image_repository, request.image)
         target = Target(
             env=env,
             release=release,
@@ -143,6 +144,20 @@ def _target(request: DeployRequest, env: Environment, log: Log) -> Iterator[Targ
         log(f"{env.name}: release {release} in namespace {namespace}, with Helm {env.helm} "
             f"({target.helm})")  # fmt: skip
         yield target
+
+
+def full_image(repository: str, given: str) -> str:
+    """``given`` as a full reference: a bare tag (``main-1a2b3c4``) or digest
+    (``sha256:...``, ``@sha256:...``) of the environment's ``image-repository``."""
+    if not repository or not given or "/" in given:
+        return given
+    if given.startswith("@"):
+        return f"{repository}{given}"
+    if given.startswith("sha256:"):
+        return f"{repository}@{given}"
+    if ":" not in given and "@" not in given:
+        return f"{repository}:{given}"
+    return given
 
 
 def helm_binary(major: int) -> Path:
