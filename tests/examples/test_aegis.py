@@ -47,13 +47,14 @@ def test_aegis_monorepo_ci_passes(make_repo: RepoFactory) -> None:
         by_id.setdefault(str(job["id"]), []).append(job)
     assert set(by_id) == {
         "lint", "test-python", "test-python-container", "test-dashboard", "test-engine",
-        "build", "image",
+        "build", "image", "deploy",
     }  # fmt: skip
     matrix = sorted(str(j["matrix"]["python-version"]) for j in by_id["test-python"])  # type: ignore[index]
     assert matrix == ["3.11", "3.12", "3.13"]
-    # the image stage needs vars.REGISTRY (tests/examples/test_example_images.py sets it)
-    assert all(j["conclusion"] == "skipped" for j in by_id["image"])
-    assert all(j["conclusion"] == "success" for j in jobs if j["id"] != "image")
+    # the image stage needs vars.REGISTRY (tests/examples/test_example_images.py sets it),
+    # the deploy stage vars.DEPLOY_STAGING too (tests/examples/test_example_deploy.py)
+    assert all(j["conclusion"] == "skipped" for j in by_id["image"] + by_id["deploy"])
+    assert all(j["conclusion"] == "success" for j in jobs if j["id"] not in ("image", "deploy"))
     # each matrix job really set up its own interpreter
     for job in by_id["test-python"]:
         wanted = str(job["matrix"]["python-version"])  # type: ignore[index]
