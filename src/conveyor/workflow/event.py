@@ -115,34 +115,76 @@ class _Snapshot:
 _LOG_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%cI%x00%D%x00%B"
 
 
-def _start_snapshot(repo: Path) -> list[subprocess.Popen[str]]:
-    cmds = [
-        ["git", "-C", str(repo), "log", "-1", f"--format={_LOG_FORMAT}", "HEAD"],
-        [
-            "git",
-            "-C",
-            str(repo),
-            "for-each-ref",
-            "--format=%(refname)%00%(symref)",
-            "refs/heads/main",
-            "refs/heads/master",
-            "refs/remotes/origin/HEAD",
-        ],
-    ]
+_DEFAULT_REFS = ("refs/heads/main", "refs/heads/master", "refs/remotes/origin/HEAD")
+Started = list["subprocess.Popen[str] | str"]  # a git call, or its output already read
+
+
+def _start_snapshot(repo: Path) -> Started:
+    log = ["git", "-C", str(repo), "log", "-1", f"--format={_LOG_FORMAT}", "HEAD"]
+    refs = ["git", "-C", str(repo), "for-each-ref", "--format=%(refname)%00%(symref)",
+            *_DEFAULT_REFS]  # fmt: skip
     try:
-        return [
-            subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, encoding="utf-8")
-            for c in cmds
-        ]
+        started: Started = [_popen(log)]
+        read = _read_default_refs(repo)  # a process less on every run, when it can
+        started.append(read if read is not None else _popen(refs))
+        return started
     except OSError as exc:
         raise EventError(f"cannot run git: {exc}") from exc
 
 
-def _snapshot(repo: Path, started: list[subprocess.Popen[str]] | None = None) -> _Snapshot | None:
+def _popen(argv: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, encoding="utf-8"
+    )
+
+
+def _read_default_refs(repo: Path) -> str | None:
+    """What ``git for-each-ref --format=%(refname)%00%(symref)`` prints for _DEFAULT_REFS,
+    read from the ref files; None for any layout other than a plain files backend (a
+    reftable, an unreadable file...): git is asked then."""
+    try:
+        dot = repo / ".git"
+        if dot.is_dir():
+            gitdir = dot
+        else:
+            text = dot.read_text(encoding="utf-8").strip()
+            if not text.startswith("gitdir: "):
+                return None
+            gitdir = (repo / text[len("gitdir: ") :]).resolve()
+        common = gitdir
+        if (gitdir / "commondir").is_file():
+            common = (gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+        if (common / "reftable").exists() or not (common / "refs").is_dir():
+            return None
+        packed = common / "packed-refs"
+        packed_names = set()
+        if packed.is_file():
+            for line in packed.read_text(encoding="utf-8").splitlines():
+                parts = line.split(" ", 1)
+                if len(parts) == 2 and not line.startswith(("#", "^")):
+                    packed_names.add(parts[1].strip())
+        lines = []
+        for name in _DEFAULT_REFS:
+            loose = common / name
+            if loose.is_file():
+                content = loose.read_text(encoding="utf-8").strip()
+                symref = content[len("ref: ") :] if content.startswith("ref: ") else ""
+                lines.append(f"{name}\x00{symref}")
+            elif loose.exists():
+                return None  # a folder where a ref should be: let git say what it is
+            elif name in packed_names:
+                lines.append(f"{name}\x00")
+        return "".join(line + "\n" for line in lines)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _snapshot(repo: Path, started: Started | None = None) -> _Snapshot | None:
     procs = started or _start_snapshot(repo)
-    outs = [p.communicate()[0] for p in procs]
+    outs = [p if isinstance(p, str) else p.communicate()[0] for p in procs]
     parts = outs[0].split("\x00", 6)
-    if procs[0].returncode != 0 or len(parts) < 7:
+    log = procs[0]
+    if isinstance(log, str) or log.returncode != 0 or len(parts) < 7:
         return None
     head, parents, author, email, date, decorations, body = parts
     branch, tags = None, []
@@ -197,9 +239,7 @@ def _snapshot_ref(snap: _Snapshot) -> str:
     raise EventError("HEAD is detached and no tag points at it: pass an event file with a ref")
 
 
-def _default_payload(
-    name: str, repo: Path, started: list[subprocess.Popen[str]] | None = None
-) -> dict[str, Any]:
+def _default_payload(name: str, repo: Path, started: Started | None = None) -> dict[str, Any]:
     snap = _snapshot(repo, started)
     if snap is None:
         # not a git repository (or one without commits): run it anyway, like a checkout of
@@ -383,7 +423,7 @@ class EventLoad:
 
     def __init__(self, name: str, repo: Path, eventpath: Path | None) -> None:
         self._args = (name, repo, eventpath)
-        self._started: list[subprocess.Popen[str]] | None = None
+        self._started: Started | None = None
         self._error: EventError | None = None  # raised by result(), as load_event would
         if eventpath is None:
             try:
@@ -401,12 +441,11 @@ class EventLoad:
         """The event is not needed after all: wait for its git calls to end."""
         started, self._started = self._started, None
         for proc in started or []:
-            proc.communicate()
+            if not isinstance(proc, str):
+                proc.communicate()
 
 
-def _load_event(
-    name: str, repo: Path, eventpath: Path | None, started: list[subprocess.Popen[str]] | None
-) -> Event:
+def _load_event(name: str, repo: Path, eventpath: Path | None, started: Started | None) -> Event:
     if eventpath is not None:
         import json  # only an event file needs it: --list of a push does not
 
