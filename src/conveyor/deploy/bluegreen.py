@@ -158,10 +158,11 @@ def _release_service(target: Target, release: str, revision: int) -> dict[str, A
     """The colour release's own Service (the first one in its manifest)."""
     import yaml
 
-    for doc in yaml.safe_load_all(helm.manifest(target, release, revision)):
+    manifest = helm.manifest(target, release, revision)
+    for doc in yaml.safe_load_all(manifest):
         if isinstance(doc, dict) and doc.get("kind") == "Service":
             return doc
-    kinds = ", ".join(str(w) for w in workloads(helm.manifest(target, release, revision), ""))
+    kinds = ", ".join(str(w) for w in workloads(manifest, ""))
     raise DeployError(
         f"blue-green needs a Service in the chart to copy (release {release} has {kinds or 'none'})"
     )

@@ -11,15 +11,14 @@ removed when the job ends: a kubeconfig holds credentials.
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import shutil
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from conveyor.actions.base import ActionCall, ActionFailed
+from conveyor.actions.builtin.step import memory_folder
 
 INPUTS: dict[str, dict[str, str]] = {
     name: {"default": ""}
@@ -56,7 +55,7 @@ def main(call: ActionCall) -> None:
         token = (user.get("user") or {}).get("token") if isinstance(user, dict) else None
         if token:
             call.add_mask(str(token))
-    path = _folder(call) / "kubeconfig"
+    path = memory_folder(call, "kube") / "kubeconfig"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         yaml.safe_dump(config, handle)
@@ -69,14 +68,6 @@ def post(call: ActionCall) -> None:
     folder = call.state.get("folder", "")
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _folder(call: ActionCall) -> Path:
-    base = Path("/dev/shm") if os.path.isdir("/dev/shm") else call.temp
-    key = hashlib.sha256(str(call.temp).encode()).hexdigest()[:16]
-    folder = base / f"conveyor-kube-{key}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
 
 
 def _parse(text: str, what: str) -> dict[str, Any]:

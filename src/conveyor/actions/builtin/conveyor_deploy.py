@@ -84,8 +84,7 @@ def main(call: ActionCall) -> None:
 
 
 def _digest(call: ActionCall, image: str) -> str:
-    """The digest this run pushed ``image`` with, if it did."""
-    if "@" in image:
-        return image.split("@", 1)[1]
+    """The digest this run pushed ``image`` with, if it did (a digest written in the
+    reference is read by the deploy itself)."""
     found = [i for i in pushed_images(call.run_dir) if i.get("image") == image]
     return str(found[-1].get("digest") or "") if found else ""

@@ -3,13 +3,12 @@ timeout, and the registry credentials file a login leaves for the steps after it
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from conveyor.actions.base import ActionCall
+from conveyor.actions.builtin.step import memory_folder
 from conveyor.executors.base import Captured
 
 AUTH_VAR = "REGISTRY_AUTH_FILE"  # read by buildah, podman and skopeo alike
@@ -40,11 +39,7 @@ def auth_file(call: ActionCall) -> Path:
     existing = call.env.get(AUTH_VAR)
     if existing:
         return Path(existing)
-    base = Path("/dev/shm") if os.path.isdir("/dev/shm") else Path(tempfile.gettempdir())
-    key = hashlib.sha256(str(call.temp).encode()).hexdigest()[:16]
-    folder = base / f"conveyor-auth-{key}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder / "auth.json"
+    return memory_folder(call, "auth") / "auth.json"
 
 
 def list_input(call: ActionCall, name: str) -> list[str]:
