@@ -31,6 +31,7 @@ STAGES: list[set[str]] = [
     {"conveyor.scan"},
     {"conveyor.actions"},
     {"conveyor.engine"},
+    {"conveyor.server"},
     {"conveyor.cli", "conveyor.__main__"},
 ]
 
