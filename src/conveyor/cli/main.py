@@ -82,6 +82,10 @@ def _main(argv: list[str] | None) -> int:
         from conveyor.cli.scan import cmd_scan
 
         return cmd_scan(args)
+    if args.command in ("serve", "repos", "tokens", "users", "hooks", "approve"):
+        from conveyor.cli.server import cmd_server
+
+        return cmd_server(args)
     from conveyor.cli.parser import build_parser  # no command: args came from argparse
 
     build_parser().print_help(sys.stderr)

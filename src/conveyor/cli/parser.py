@@ -343,6 +343,12 @@ def _add_scan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_parser(sub, _Formatter)
 
 
+def _add_server(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from conveyor.cli.server import add_parsers
+
+    add_parsers(sub, _Formatter)
+
+
 _COMMANDS = {
     "run": _add_run,
     "runs": _add_runs,
@@ -355,6 +361,12 @@ _COMMANDS = {
     "rollback": _add_deploy,
     "deployments": _add_deploy,
     "cluster": _add_cluster,
+    "serve": _add_server,
+    "repos": _add_server,
+    "tokens": _add_server,
+    "users": _add_server,
+    "hooks": _add_server,
+    "approve": _add_server,
 }
 
 

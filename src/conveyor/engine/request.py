@@ -15,7 +15,12 @@ from conveyor.workflow.model import Job
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Protocol
+
+    from conveyor.engine.report import JobReport
+    from conveyor.executors.base import CancelToken
+else:
+    Protocol = object
 
 
 @record(slots=True)
@@ -47,3 +52,10 @@ class JobRequest:
         if not isinstance(request, JobRequest):
             raise ValueError("not a job request")
         return request
+
+
+class JobDispatcher(Protocol):
+    """Runs a job instance somewhere and returns its report once it has ended; the
+    job's events reach the run's bus meanwhile. ``cancel`` is the job's token."""
+
+    def dispatch(self, request: JobRequest, cancel: CancelToken) -> JobReport: ...

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from conveyor.engine.context import RepoInfo
     from conveyor.engine.events import EventBus
     from conveyor.engine.masking import Masker
+    from conveyor.engine.request import JobDispatcher
     from conveyor.workflow.event import Event
 
 
@@ -54,6 +55,9 @@ class RunEnv:
     # how many jobs run at once, like a runner host's capacity (`--jobs`); every job of the
     # run, of every workflow and called workflow, takes one of these slots while it runs
     capacity: int = field(default_factory=lambda: default_capacity())
+    # where a job instance runs: None, here on the scheduler's thread (`conveyor run`);
+    # the server hands it to its durable queue, and a worker runs it (server.dispatch)
+    dispatcher: JobDispatcher | None = None
     _slots: threading.Semaphore | None = None
     # secrets of called reusable workflows, by reference (a JobRequest holds the reference)
     _secret_sets: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -378,8 +378,11 @@ class WorkflowRunner:
                 log_name=log_name,
                 origin=self.origin,
             )
-            with self.run.job_slot():
-                rep = JobRunner(self.run, spec, cancel).run_job()
+            if self.run.dispatcher is not None:  # the server's queue and its workers
+                rep = self.run.dispatcher.dispatch(spec, cancel)
+            else:
+                with self.run.job_slot():
+                    rep = JobRunner(self.run, spec, cancel).run_job()
         finally:
             release()
         counted = rep.conclusion == "failure" and not self._job_continue_on_error(pj, combo)
