@@ -19,6 +19,7 @@ from conveyor.server.auth import allows
 from conveyor.server.state import State
 
 router = APIRouter(prefix="/api/v1")
+CSRF_HEADER = "X-Conveyor-CSRF"
 
 
 class Caller(BaseModel):
@@ -45,7 +46,10 @@ def caller(request: Request) -> Caller:
         cookie = request.cookies.get("conveyor_session")
         if cookie:
             found = session_user(s, cookie)
-            if found is not None:
+            # a browser session changes things only from our own pages: they send this
+            # header, which another site's form or script cannot (CSRF)
+            unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+            if found is not None and not (unsafe and not request.headers.get(CSRF_HEADER)):
                 return Caller(scope=found[0], user=found[1])
     proxy = state.settings.trusted_user_header
     if proxy and request.headers.get(proxy):
