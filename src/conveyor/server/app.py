@@ -39,7 +39,10 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if start_workers:
-            from conveyor.server.runner import start_coordinator
+            from conveyor.server.runner import recover, start_coordinator
+
+            for line in recover(state):
+                log.warning("%s", line)
             from conveyor.server.scheduler import start_scheduler
             from conveyor.server.workers import start_workers as workers
 
@@ -150,3 +153,6 @@ def shutdown(state: State) -> None:
             if run.status != "completed":
                 run.owner, run.lease_until = "", 0.0
     state.db.close()
+    from conveyor.server.runner import forget
+
+    forget(state)

@@ -10,6 +10,8 @@ atomic.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select, update
 
 from conveyor.records import record
@@ -30,16 +32,20 @@ class Lease:
     until: float
 
 
-def lease(db: Database, worker: str, ttl: float) -> Lease | None:
-    """The oldest queued job whose wait timer has passed, now leased to ``worker``."""
+def lease(
+    db: Database, worker: str, ttl: float, runs: Collection[int] | None = None
+) -> Lease | None:
+    """The oldest queued job whose wait timer has passed, now leased to ``worker``;
+    ``runs``: only jobs of these runs (the server's own workers take the jobs of the runs
+    its engine drives, whose live state they share)."""
     t = now()
     with db.session() as s:
-        q = (
-            select(m.Job)
-            .where(m.Job.status == "queued", m.Job.not_before <= t)
-            .order_by(m.Job.id)
-            .limit(1)
-        )
+        q = select(m.Job).where(m.Job.status == "queued", m.Job.not_before <= t)
+        if runs is not None:
+            if not runs:
+                return None
+            q = q.where(m.Job.run_id.in_(list(runs)))
+        q = q.order_by(m.Job.id).limit(1)
         if db.is_postgres:
             q = q.with_for_update(skip_locked=True)
         job = s.scalars(q).first()

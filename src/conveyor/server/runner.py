@@ -211,3 +211,68 @@ def jobs_of(state: State, run_id: int) -> list[dict[str, Any]]:
             {"id": j.id, "name": j.name, "status": j.status, "conclusion": j.conclusion}
             for j in s.scalars(select(m.Job).where(m.Job.run_id == run_id).order_by(m.Job.id))
         ]
+
+
+def recover(state: State) -> list[str]:
+    """At start: stop what earlier server processes on this data directory left running
+    when they died (found by their tracking ids, as ``conveyor run`` does), and remove
+    their job folders (step scripts may hold secrets). Their runs are claimed again once
+    their leases expire. Returns what was done, one line each."""
+    from conveyor.procinfo import alive, kill_tracked, process_start, tracking_prefix
+
+    folder = state.data_dir / "servers"
+    folder.mkdir(parents=True, exist_ok=True)
+    done = []
+    for path in folder.glob("*.json"):
+        try:
+            info = json.loads(path.read_text())
+            pid, started = int(info["pid"]), info.get("started")
+        except (OSError, ValueError, KeyError):
+            path.unlink(missing_ok=True)
+            continue
+        if alive(pid, started):
+            continue
+        prefix = tracking_prefix(pid, started)
+        killed = kill_tracked(prefix)
+        from conveyor.executors import sweep
+
+        sweep(prefix)
+        for run_id in info.get("runs", []):
+            _remove_work(state, int(run_id))
+        path.unlink(missing_ok=True)
+        done.append(f"server {pid} had stopped: {killed} process(es) it left were stopped")
+    me = os.getpid()
+    (folder / f"{me}.json").write_text(
+        json.dumps({"pid": me, "started": process_start(me), "instance": state.instance})
+    )
+    with state.db.session() as s:  # runs a dead server drove: their leases may be cut short
+        for run in s.scalars(select(m.Run).where(m.Run.status != "completed")):
+            if run.owner and run.owner != state.instance and not _owner_alive(folder, run.owner):
+                run.lease_until = 0.0
+                for job in s.scalars(
+                    select(m.Job).where(m.Job.run_id == run.id, m.Job.status == "in_progress")
+                ):
+                    job.lease_until = 0.0  # its worker died with the server
+                    _remove_work(state, run.id)
+    return done
+
+
+def _owner_alive(folder: Path, instance: str) -> bool:
+    for path in folder.glob("*.json"):
+        try:
+            if json.loads(path.read_text()).get("instance") == instance:
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def _remove_work(state: State, run_id: int) -> None:
+    from conveyor.executors.host import remove_tree
+
+    remove_tree(state.run_dir(run_id) / "work")
+
+
+def forget(state: State) -> None:
+    """A clean stop: this server's record goes."""
+    (state.data_dir / "servers" / f"{os.getpid()}.json").unlink(missing_ok=True)

@@ -34,7 +34,7 @@ def _work(state: State, worker: str) -> None:
     ttl = state.settings.lease_ttl
     while not state.stop.is_set():
         try:
-            got = queue.lease(state.db, worker, ttl)
+            got = queue.lease(state.db, worker, ttl, runs=list(state.live_runs))
         except Exception as e:  # the database is busy or gone: try again shortly
             log.warning("lease failed: %s", e)
             state.stop.wait(1)
