@@ -16,6 +16,7 @@ from typing import Any
 from deploy_bench import deploy
 from drivers import IMPORT_RUN_PATH, PARSE_DRIVER, POPEN_DRIVER, run_driver
 from measure import RssProbe, Timer, act_cmd, log, med, mn, ms, per_unit
+from queue_bench import queue_scenario
 from suite import Suite
 from workloads import (
     ENGINE_BINARY,
@@ -988,4 +989,5 @@ SCENARIOS: dict[str, Callable[[Suite], None]] = {
     "containers": containers,
     "images": images,
     "deploy": deploy,
+    "queue": queue_scenario,
 }
