@@ -348,11 +348,6 @@ def wait_for_a_blocked_query(db: Database) -> None:
     raise AssertionError("no query waited for the lock")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/queue.py heartbeat reads the job without a lock (s.get) and then writes "
-    "lease_until by id alone: on PostgreSQL it answers 'ok' for a job expire re-queued",
-)
 def test_heartbeat_racing_expire_is_lost(pg_db: Database) -> None:
     """expire re-queues a job while its late worker heartbeats: the heartbeat reads the job
     before expire commits and then waits for expire's row lock."""

@@ -98,6 +98,20 @@ def add_parsers(
         metavar="URL",
         help="notify failures and recoveries to this Slack-compatible webhook",
     )
+    serve.add_argument(
+        "--smtp",
+        default="",
+        metavar="HOST:PORT",
+        help="send failure and recovery mails through this SMTP server",
+    )
+    serve.add_argument("--mail-from", default="conveyor@localhost", metavar="ADDRESS")
+    serve.add_argument(
+        "--mail-to",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a recipient of failure and recovery mails (repeatable)",
+    )
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning"))
 
     repos = sub.add_parser("repos", help="register repositories with a server", formatter_class=fmt)
@@ -327,9 +341,28 @@ def _serve(args: argparse.Namespace) -> int:
         protected_environments=tuple(args.protected_environment or ("production",)),
         statuses_api=args.statuses_api,
         slack_webhook=args.slack_webhook,
+        smtp=_smtp(args),
     )
     app = create_app(settings)
     uvicorn.run(
         app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=30
     )
     return 0
+
+
+def _smtp(args: argparse.Namespace) -> dict[str, object]:
+    if not args.smtp:
+        return {}
+    host, _, port = args.smtp.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--smtp {args.smtp}: expected HOST:PORT")
+    if not args.mail_to:
+        raise ValueError("--smtp needs at least one --mail-to")
+    return {
+        "host": host,
+        "port": int(port),
+        "sender": args.mail_from,
+        "recipients": list(args.mail_to),
+        "username": os.environ.get("CONVEYOR_SMTP_USER", ""),
+        "password": os.environ.get("CONVEYOR_SMTP_PASSWORD", ""),
+    }

@@ -149,7 +149,7 @@ class JobRunner:
         ctx: dict[str, Any] = {
             "github": github,
             "env": self.env_context(scope) if env is None else env,
-            "vars": self.run.vars,
+            "vars": {**self.run.vars, **self.spec.vars} if self.spec.vars else self.run.vars,
             "secrets": self.secrets,
             "inputs": scope.inputs if scope.inputs is not None else self.spec.inputs,
             "matrix": self.spec.matrix or {},

@@ -41,6 +41,7 @@ class JobRequest:
     needs: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
     secrets_ref: str = ""  # which secret set of the run the job reads ("": the run's own)
+    vars: dict[str, str] = field(default_factory=dict)  # its environment's, over the run's
     origin: Origin = field(default_factory=Origin)  # the workflow file's repository, for `$/`
 
     def to_json(self) -> str:

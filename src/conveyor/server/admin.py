@@ -101,6 +101,9 @@ def rerun_run(state: State, run_id: int, *, failed_only: bool) -> None:
             if failed_only and job.conclusion in ("success", "skipped"):
                 continue
             s.query(m.Step).filter(m.Step.job_id == job.id).delete()
+            s.query(m.LogChunk).filter(m.LogChunk.job_id == job.id).delete()
+            s.query(m.Annotation).filter(m.Annotation.job_id == job.id).delete()
+            job.log_size, job.summary = 0, ""
             job.status, job.conclusion, job.report, job.reason = "queued", None, "", ""
             job.attempts, job.approved, job.worker, job.completed_at = 0, False, "", None
         if not failed_only:
@@ -152,6 +155,13 @@ def set_environment(state: State, repo_id: int, name: str, data: dict[str, Any])
             env = m.Environment(repo_id=repo_id, name=name)
             s.add(env)
         env.reviewers = json.dumps(list(data.get("reviewers", [])))
+        required = data.get("required")
+        # not said: reviewers make a review required; a protected name stays protected
+        env.required = (
+            bool(required)
+            if required is not None
+            else bool(data.get("reviewers")) or name in state.settings.protected_environments
+        )
         env.wait_timer = int(data.get("wait_timer", 0))
         env.branches = json.dumps(list(data.get("branches", [])))
         env.tags = json.dumps(list(data.get("tags", [])))

@@ -152,6 +152,9 @@ def shutdown(state: State) -> None:
         for run in s.scalars(select(m.Run).where(m.Run.owner == state.instance)):
             if run.status != "completed":
                 run.owner, run.lease_until = "", 0.0
+    from conveyor.server.hooksout import close_posters
+
+    close_posters(state)
     state.db.close()
     from conveyor.server.runner import forget
 

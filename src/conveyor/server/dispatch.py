@@ -50,6 +50,8 @@ class QueueDispatcher:
         key = job_key(request)
         env_name = environment_name(request)
         rules = self._rules(env_name) if env_name else None
+        if env_name:
+            self._environment_values(request, env_name)
         with state.db.session() as s:
             job = s.scalars(
                 select(m.Job).where(m.Job.run_id == self.run_id, m.Job.key == key)
@@ -81,6 +83,31 @@ class QueueDispatcher:
         _mark_run(state, self.run_id)
         state.poke()
         return self._wait(job_id, request, rules, cancel)
+
+    def _environment_values(self, request: JobRequest, name: str) -> None:
+        """The environment's secrets (over the repository's) and variables reach the job,
+        as GitHub gives them to jobs that reference the environment."""
+        with self.state.db.session() as s:
+            rows = s.scalars(
+                select(m.Secret).where(
+                    m.Secret.repo_id == self.repo_id, m.Secret.environment == name
+                )
+            )
+            secrets = {r.name: self.state.sealer.open(r.sealed) for r in rows}
+            env = s.scalars(
+                select(m.Environment).where(
+                    m.Environment.repo_id == self.repo_id, m.Environment.name == name
+                )
+            ).first()
+            variables = json.loads(env.variables or "{}") if env is not None else {}
+        run = self.state.live_runs.get(self.run_id)
+        if secrets and run is not None:
+            for value in secrets.values():
+                run.masker.add(value.strip())
+            merged = {**run.secret_set(request.secrets_ref), **secrets}
+            request.secrets_ref = run.add_secret_set(merged)
+        if variables:
+            request.vars = {**request.vars, **variables}
 
     def _rules(self, name: str) -> Rules | None:
         with self.state.db.session() as s:

@@ -19,7 +19,60 @@ def run_completed(state: State, run_id: int) -> None:
     threading.Thread(target=_after, args=(state, run_id), daemon=True).start()
 
 
+_POSTERS: dict[int, Any] = {}
+_POSTERS_LOCK = threading.Lock()
+
+
+def post_status(state: State, run_id: int) -> None:
+    """The run's state as a commit status on the forge (GitHub's statuses API at the
+    configured base URL), posted in the background with retries."""
+    settings = state.settings
+    if not settings.statuses_api:
+        return
+    import os
+
+    from conveyor.server.statuses import StatusPoster, context_for, state_for
+
+    with _POSTERS_LOCK:
+        poster = _POSTERS.get(id(state))
+        if poster is None:
+            token = os.environ.get(settings.statuses_token_env, "")
+            poster = StatusPoster(
+                settings.statuses_api, token, on_error=lambda text: log.warning("%s", text)
+            )
+            _POSTERS[id(state)] = poster
+    with state.db.session() as s:
+        run = s.get(m.Run, run_id)
+        assert run is not None
+        repo = s.get(m.Repo, run.repo_id)
+        assert repo is not None
+        owner, _, name = repo.full_name.partition("/")
+        value = state_for(run.status, run.conclusion)
+        words = {
+            "pending": "running",
+            "success": "passed",
+            "failure": "failed",
+            "error": "cancelled",
+        }
+        poster.post(
+            owner, name, run.head_sha, value, context_for(run.workflow_name),
+            f"{run.workflow_name} #{run.run_number} {words.get(value, value)}",
+            f"{settings.url()}/ui/{repo.full_name}/runs/{run.id}",
+        )  # fmt: skip
+
+
+def close_posters(state: State, timeout: float = 10) -> None:
+    with _POSTERS_LOCK:
+        poster = _POSTERS.pop(id(state), None)
+    if poster is not None:
+        poster.close(timeout)
+
+
 def _after(state: State, run_id: int) -> None:
+    try:
+        post_status(state, run_id)
+    except Exception:
+        log.exception("the commit status of run %s was not posted", run_id)
     try:
         _chain(state, run_id)
     except Exception:
@@ -86,7 +139,7 @@ def _depth(s: Any, run: m.Run) -> int:
 def _notify(state: State, run_id: int) -> None:
     """Notifications on failure and recovery, and the commit status."""
     settings = state.settings
-    if not (settings.slack_webhook or settings.smtp or settings.statuses_api):
+    if not (settings.slack_webhook or settings.smtp):
         return
     with state.db.session() as s:
         run = s.get(m.Run, run_id)

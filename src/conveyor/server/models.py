@@ -151,6 +151,7 @@ class Environment(Base):
     repo_id: Mapped[int] = mapped_column(ForeignKey("repos.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     reviewers: Mapped[str] = mapped_column(Text, default="[]")  # user names, JSON
+    required: Mapped[bool] = mapped_column(Boolean, default=False)  # a review by any approver
     prevent_self_review: Mapped[bool] = mapped_column(Boolean, default=False)
     wait_timer: Mapped[int] = mapped_column(Integer, default=0)  # minutes, as GitHub
     branches: Mapped[str] = mapped_column(Text, default="[]")  # allowed patterns; []: any

@@ -33,7 +33,7 @@ def rules_from_row(row: Any, name: str) -> Rules:
     return Rules(
         name=name,
         reviewers=json.loads(row.reviewers or "[]"),
-        required=bool(json.loads(row.reviewers or "[]")),
+        required=bool(row.required) or bool(json.loads(row.reviewers or "[]")),
         prevent_self_review=row.prevent_self_review,
         wait_timer=row.wait_timer,
         branches=json.loads(row.branches or "[]"),

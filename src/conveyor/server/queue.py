@@ -62,11 +62,16 @@ def heartbeat(db: Database, job_id: int, worker: str, ttl: float) -> str:
     "lost" (the lease expired and the job went to someone else, or it ended)."""
     t = now()
     with db.session() as s:
-        job = s.get(m.Job, job_id)
-        if job is None or job.worker != worker or job.status != "in_progress":
+        # conditional, like complete(): a renewal racing expire() must not revive the job
+        renewed = s.execute(
+            update(m.Job)
+            .where(m.Job.id == job_id, m.Job.worker == worker, m.Job.status == "in_progress")
+            .values(lease_until=t + ttl)
+        )
+        if not renewed.rowcount:  # type: ignore[attr-defined]
             return "lost"
-        job.lease_until = t + ttl
-        run = s.get(m.Run, job.run_id)
+        job = s.get(m.Job, job_id)
+        run = s.get(m.Run, job.run_id) if job is not None else None
         return "cancel" if run is not None and run.cancel_requested else "ok"
 
 

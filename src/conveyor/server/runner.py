@@ -159,6 +159,9 @@ def _drive(state: State, run_id: int) -> tuple[str, str]:
         run.started_at = run.started_at or now()
         run_number, ref, repo_id, full_name = run.run_number, run.ref, repo.id, repo.full_name
         inputs = json.loads(run.inputs or "{}")
+    from conveyor.server.hooksout import post_status
+
+    post_status(state, run_id)  # pending
     run_dir = state.run_dir(run_id)
     plan, repo_info = load_plan(state, run_id)
     if not plan.workflows:

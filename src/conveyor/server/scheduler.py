@@ -77,9 +77,9 @@ def tick(state: State, t: float) -> list[int]:
 
 def _crons(wf: object) -> list[str]:
     on = getattr(wf, "on", {}) or {}
-    entries = on.get("schedule") if isinstance(on, dict) else None
-    if not isinstance(entries, list):
-        return []
+    raw = on.get("schedule") if isinstance(on, dict) else None
+    # the model normalises it as {"cron": [...], "entries": [{"cron": ...}]}
+    entries = raw if isinstance(raw, list) else (raw or {}).get("entries") or []
     return [str(e.get("cron")) for e in entries if isinstance(e, dict) and e.get("cron")]
 
 

@@ -16,7 +16,7 @@ from conveyor.server import models as m
 from conveyor.server.db import now
 from conveyor.server.state import State
 
-_MIRROR_LOCKS: dict[str, threading.Lock] = {}
+_MIRROR_LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_LOCK = threading.Lock()
 
 
@@ -28,9 +28,9 @@ def mirror_dir(state: State, full_name: str) -> Path:
     return state.data_dir / "repos" / f"{full_name}.git"
 
 
-def _lock(full_name: str) -> threading.Lock:
+def _lock(full_name: str) -> threading.RLock:
     with _LOCKS_LOCK:
-        return _MIRROR_LOCKS.setdefault(full_name, threading.Lock())
+        return _MIRROR_LOCKS.setdefault(full_name, threading.RLock())
 
 
 def sync_mirror(state: State, repo: m.Repo) -> Path:
@@ -57,16 +57,17 @@ def checkout(state: State, repo: m.Repo, sha: str, branch: str) -> Path:
     from conveyor.server.gitmirror import export
 
     dest = source_dir(state, sha, branch)
-    if (dest / ".git").exists():
-        return dest
-    tmp = dest.with_name(dest.name + ".tmp")
-    if tmp.exists():
-        import shutil
+    with _lock(repo.full_name):  # one export at a time per repository; the rest reuse it
+        if (dest / ".git").exists():
+            return dest
+        tmp = dest.with_name(dest.name + ".tmp")
+        if tmp.exists():  # left by a crash
+            import shutil
 
-        shutil.rmtree(tmp)
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    export(mirror_dir(state, repo.full_name), sha, tmp, branch=branch or None)
-    tmp.rename(dest)
+            shutil.rmtree(tmp)
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        export(mirror_dir(state, repo.full_name), sha, tmp, branch=branch or None)
+        tmp.rename(dest)
     return dest
 
 
