@@ -68,6 +68,124 @@ def git_dirs(root: Path | str) -> tuple[str, str] | None:
         return None
 
 
+# ---------------------------------------------------------------------------- commit
+
+
+def head_commit(root: Path | str) -> tuple[str, str, str, str, str, str, str] | None:
+    """HEAD's branch and commit as ``git log -1 HEAD`` formats them: (branch, %H, %P,
+    %an, %ae, %cI, %B). Only for HEAD on a branch whose commit is a loose object in
+    UTF-8; None for a detached HEAD, a packed commit, replace refs, grafts, a shallow
+    clone, another encoding or an odd line: git is asked then."""
+    dirs = git_dirs(root)
+    if dirs is None:
+        return None
+    gitdir, common = dirs
+    try:
+        with open(os.path.join(gitdir, "HEAD"), encoding="utf-8") as f:
+            head = f.read()
+        if not head.startswith("ref: refs/heads/"):
+            return None
+        ref = head[len("ref: ") :].strip()
+        for odd in ("reftable", "shallow", "info/grafts", "refs/replace"):
+            if os.path.exists(os.path.join(common, odd)):
+                return None
+        sha = _read_ref(common, ref)
+        if sha is None:
+            return None
+        with open(os.path.join(common, "objects", sha[:2], sha[2:]), "rb") as f:
+            import zlib
+
+            raw = zlib.decompress(f.read())
+        fields = _parse_commit(raw)
+    except (OSError, UnicodeDecodeError, ValueError, OverflowError):
+        return None
+    if fields is None:
+        return None
+    return (ref[len("refs/heads/") :], sha, *fields)
+
+
+def _read_ref(common: str, ref: str) -> str | None:
+    """The SHA-1 ``ref`` holds, from its loose file or packed-refs; None for anything
+    else (a symbolic ref, no such ref, replace refs among the packed ones)."""
+    packed = os.path.join(common, "packed-refs")
+    lines: list[str] = []
+    if os.path.exists(packed):
+        with open(packed, encoding="utf-8") as f:
+            text = f.read()
+        if "refs/replace/" in text:
+            return None
+        lines = text.splitlines()
+    try:
+        with open(os.path.join(common, ref), encoding="utf-8") as f:
+            sha = f.read().strip()
+    except FileNotFoundError:
+        suffix = f" {ref}"
+        sha = next((line[: -len(suffix)] for line in lines if line.endswith(suffix)), "")
+    if len(sha) != 40 or sha.strip("0123456789abcdef"):
+        return None
+    return sha
+
+
+def _parse_commit(raw: bytes) -> tuple[str, str, str, str, str] | None:
+    """(%P, %an, %ae, %cI, %B) of a commit object ``commit <size>\\0<headers>\\n\\n<msg>``."""
+    kind, _, body = raw.partition(b"\0")
+    if kind != b"commit %d" % len(body) or b"\0" in body:
+        return None
+    head, blank, message = body.partition(b"\n\n")
+    if not blank:
+        return None
+    parents = []
+    author = committer = None
+    for line in head.split(b"\n"):
+        name, _, value = line.partition(b" ")
+        if name == b"parent":
+            parents.append(value.decode("ascii"))
+        elif name == b"author":
+            author = _ident(value.decode("utf-8"))
+        elif name == b"committer":
+            committer = _ident(value.decode("utf-8"))
+        elif name == b"encoding" and value.lower() not in (b"utf-8", b"utf8"):
+            return None  # git re-encodes the message
+    if author is None or committer is None:
+        return None
+    date = _iso8601(int(committer[2]), committer[3])
+    return " ".join(parents), author[0], author[1], date, message.decode("utf-8")
+
+
+def _ident(text: str) -> tuple[str, str, str, str] | None:
+    """(name, email, timestamp, zone) of ``Name <email> 1700000000 +0100``; None for
+    anything less regular (git's split_ident_line takes more, the caller asks git)."""
+    name, lt, rest = text.partition("<")
+    email, gt, when = rest.partition(">")
+    if not lt or not gt or ">" in name or "<" in rest or ">" in when:
+        return None
+    stamp, space, zone = when.strip(" ").partition(" ")
+    if not (when.startswith(" ") and space and stamp.isdigit() and stamp.isascii()):
+        return None
+    if len(zone) != 5 or zone[0] not in "+-" or not zone[1:].isdigit() or not zone.isascii():
+        return None
+    if when != f" {stamp} {zone}":
+        return None
+    return name.rstrip(" \t\r\n"), email, stamp, zone
+
+
+def _iso8601(stamp: int, zone: str) -> str:
+    """git's strict ISO 8601 date (``%cI``) of a commit time and its zone (date.c)."""
+    import time
+
+    tz = int(zone)
+    hhmm = abs(tz)
+    minutes = (hhmm // 100) * 60 + hhmm % 100
+    t = time.gmtime(stamp + (minutes if tz >= 0 else -minutes) * 60)
+    if t.tm_year > 9999:
+        raise OverflowError(stamp)
+    sign = "+" if tz >= 0 else "-"
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T"
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}{sign}{hhmm // 100:02d}:{hhmm % 100:02d}"
+    )
+
+
 # ---------------------------------------------------------------------------- config
 
 

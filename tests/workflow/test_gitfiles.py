@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conveyor.engine.context import repo_info
 from conveyor.gitfiles import config_output, parse_config
-from tests.harness import git
+from conveyor.workflow import event
+from tests.harness import GIT_ENV, git
 
 KEYS = ("remote.origin.url", "user.name")
 
@@ -185,3 +187,104 @@ def test_the_machine_s_own_system_and_global_files(
     assert config_output(repo, KEYS) in (None, _git_config(repo))  # None: git not /usr/bin
     if os.path.realpath("/usr/bin/git") == "/usr/bin/git" and config_output(repo, KEYS):
         assert "remote.origin.url https://github.com/o/n" in _git_config(repo)
+
+
+# ---------------------------------------------------------------------------- head commit
+
+
+def _snapshots(repo: Path) -> tuple[Any, Any]:
+    """The default payload's snapshot read from files (when they tell) and from git."""
+    argv = ["git", "-C", str(repo), "log", "-1", f"--format={event._LOG_FORMAT}", "HEAD"]
+    by_git = event._snapshot(repo, [event._popen(argv), event._read_default_refs(repo) or ""])
+    if by_git is not None and by_git.commit["timestamp"].endswith("Z"):  # git >= 2.45 for UTC
+        by_git.commit["timestamp"] = by_git.commit["timestamp"][:-1] + "+00:00"
+    return event._snapshot(repo), by_git
+
+
+def _commit(repo: Path, message: str, date: str, *args: str, **env: str) -> None:
+    subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", message,
+         *args],
+        cwd=repo, check=True,
+        env={**os.environ, **GIT_ENV, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": date, **env},
+    )  # fmt: skip
+
+
+def test_head_commit_from_files_matches_git_log(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    for message, date in [
+        ("one", "2024-01-02T03:04:05+0000"),
+        ("Ünïcödé ✓\n\nbody line\n  indented\n\n\ntrailing  ", "2024-06-30T23:59:59+0530"),
+        ("west", "2001-02-03T04:05:06-0800"),
+        ("minus zero", "1999-12-31T23:59:59-0000"),
+    ]:
+        _commit(repo, message, date, GIT_AUTHOR_NAME="Zoë  Ünal ", GIT_AUTHOR_EMAIL="z@ü.example")
+        assert event.head_commit(repo) is not None
+        files, by_git = _snapshots(repo)
+        assert files == by_git
+    assert files.commit["author"]["name"] == "Zoë  Ünal"
+    git(repo, "pack-refs", "--all")  # the ref packed, the object still loose
+    assert event.head_commit(repo) is not None
+    assert _snapshots(repo)[0] == _snapshots(repo)[1]
+
+    git(repo, "checkout", "-q", "-b", "side", "HEAD~1")
+    _commit(repo, "side", "2024-01-01T00:00:00+0100")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-ff", "-m", "merge\n\nof side", "side")
+    files, by_git = _snapshots(repo)
+    assert files == by_git and len(files.commit["id"]) == 40
+
+    tree = tmp_path / "tree"
+    git(repo, "worktree", "add", "-q", str(tree), "-b", "feature")
+    _commit(tree, "in the work tree", "2024-02-02T02:02:02+0200")
+    assert event.head_commit(tree) is not None
+    files, by_git = _snapshots(tree)
+    assert files == by_git and files.branch == "feature"
+
+
+def test_commit_headers_encoding_and_what_is_left_to_git(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    _commit(repo, "base", "2024-01-02T03:04:05+0000")
+    tree = git(repo, "rev-parse", "HEAD^{tree}")
+    parent = git(repo, "rev-parse", "HEAD")
+    signed = (
+        f"tree {tree}\nparent {parent}\n"
+        "author A U Thor <a@example.com> 1700000000 +0100\n"
+        "committer C O Mitter <c@example.com> 1700000100 -0230\n"
+        "encoding UTF-8\n"
+        "gpgsig -----BEGIN PGP SIGNATURE-----\n \n wsBcBAABCAAQ\n -----END PGP SIGNATURE-----\n"
+        "\nsigned, with headers on several lines\n\nand a body\n"
+    )
+    sha = subprocess.run(
+        ["git", "hash-object", "-t", "commit", "-w", "--stdin"],
+        cwd=repo, input=signed.encode(), capture_output=True, check=True,
+    ).stdout.decode().strip()  # fmt: skip
+    git(repo, "update-ref", "refs/heads/main", sha)
+    assert event.head_commit(repo) is not None
+    files, by_git = _snapshots(repo)
+    assert files == by_git and files.commit["timestamp"] == "2023-11-14T19:45:00-02:30"
+
+    latin = subprocess.run(
+        ["git", "-c", "i18n.commitEncoding=ISO-8859-1", "-c", "commit.gpgsign=false",
+         "commit", "-q", "--allow-empty", "-F", "-"],
+        cwd=repo, input="caf\xe9".encode("latin-1"), env={**os.environ, **GIT_ENV}, check=True,
+    )  # fmt: skip
+    assert latin.returncode == 0
+    assert event.head_commit(repo) is None  # git re-encodes: git is asked
+    files, by_git = _snapshots(repo)
+    assert files == by_git and files.commit["message"] == "café"
+
+    git(repo, "gc", "-q")  # the commit packed: git is asked
+    assert event.head_commit(repo) is None
+    assert _snapshots(repo)[0] == _snapshots(repo)[1]
+    git(repo, "checkout", "-q", "--detach")
+    git(repo, "tag", "v1")
+    _commit(repo, "detached", "2024-01-02T03:04:05+0000")
+    git(repo, "tag", "v2")
+    assert event.head_commit(repo) is None  # its tags come from git
+    files, by_git = _snapshots(repo)
+    assert files == by_git and files.tags == ["v2"]
