@@ -18,6 +18,7 @@ STAGES: list[set[str]] = [
         "conveyor.jsontext",
         "conveyor.fileglob",
         "conveyor.procinfo",
+        "conveyor.gitfiles",
         "conveyor.imageref",
     },
     {"conveyor.expr"},

@@ -11,6 +11,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from conveyor.gitfiles import config_output
 from conveyor.records import record
 
 TYPE_CHECKING = False
@@ -41,16 +42,19 @@ class RepoInfo:
 def repo_info(root: Path) -> RepoInfo:
     """owner/name from the ``origin`` URL (else the folder name), actor from git config."""
     owner, name, actor = "local", root.resolve().name, ""
-    try:
-        out = subprocess.run(
-            ["git", "config", "--get-regexp", r"^(remote\.origin\.url|user\.name)$"],
-            cwd=root,
-            capture_output=True,
-            encoding="utf-8",
-            check=False,
-        ).stdout
-    except OSError:
-        out = ""
+    # the config files read directly, a git process less per run; git for anything unusual
+    out = config_output(root, ("remote.origin.url", "user.name"))
+    if out is None:
+        try:
+            out = subprocess.run(
+                ["git", "config", "--get-regexp", r"^(remote\.origin\.url|user\.name)$"],
+                cwd=root,
+                capture_output=True,
+                encoding="utf-8",
+                check=False,
+            ).stdout
+        except OSError:
+            out = ""
     for line in out.splitlines():
         key, _, value = line.partition(" ")
         if key == "remote.origin.url":

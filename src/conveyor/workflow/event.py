@@ -17,6 +17,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from conveyor.gitfiles import head_commit
 from conveyor.records import field, record
 
 TYPE_CHECKING = False
@@ -124,12 +125,20 @@ def _start_snapshot(repo: Path) -> Started:
     refs = ["git", "-C", str(repo), "for-each-ref", "--format=%(refname)%00%(symref)",
             *_DEFAULT_REFS]  # fmt: skip
     try:
-        started: Started = [_popen(log)]
-        read = _read_default_refs(repo)  # a process less on every run, when it can
+        head = head_commit(repo)  # two processes less on every run, when files tell
+        started: Started = [_format_log(*head) if head else _popen(log)]
+        read = _read_default_refs(repo)
         started.append(read if read is not None else _popen(refs))
         return started
     except OSError as exc:
         raise EventError(f"cannot run git: {exc}") from exc
+
+
+def _format_log(branch: str, *fields: str) -> str:
+    """What ``git log -1 --format=_LOG_FORMAT`` prints for HEAD on ``branch`` (%D: the
+    branch alone, tags matter only for a detached HEAD)."""
+    sha, parents, author, email, date, body = fields
+    return f"{sha}\x00{parents}\x00{author}\x00{email}\x00{date}\x00HEAD -> {branch}\x00{body}\n"
 
 
 def _popen(argv: list[str]) -> subprocess.Popen[str]:
@@ -184,7 +193,7 @@ def _snapshot(repo: Path, started: Started | None = None) -> _Snapshot | None:
     outs = [p if isinstance(p, str) else p.communicate()[0] for p in procs]
     parts = outs[0].split("\x00", 6)
     log = procs[0]
-    if isinstance(log, str) or log.returncode != 0 or len(parts) < 7:
+    if (not isinstance(log, str) and log.returncode != 0) or len(parts) < 7:
         return None
     head, parents, author, email, date, decorations, body = parts
     branch, tags = None, []
@@ -193,6 +202,8 @@ def _snapshot(repo: Path, started: Started | None = None) -> _Snapshot | None:
             branch = deco[len("HEAD -> ") :]
         elif deco.startswith("tag: "):
             tags.append(deco[len("tag: ") :])
+    if branch:
+        tags = []  # only a detached HEAD looks for its tag (and files do not say them)
     refs = dict(line.split("\x00", 1) for line in outs[1].splitlines() if "\x00" in line)
     origin_head = refs.get("refs/remotes/origin/HEAD", "")
     if origin_head.startswith("refs/remotes/origin/"):
