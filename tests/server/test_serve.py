@@ -280,3 +280,26 @@ def test_badge_health_and_openapi(server: Server, repo: Repo) -> None:
     metrics = httpx.get(server.url + "/metrics").text
     assert 'conveyor_runs_total{conclusion="success"} 1.0' in metrics
     assert "conveyor_queue_wait_seconds_bucket" in metrics
+
+
+def test_concurrency_group_cancels_the_older_run(server: Server, repo: Repo) -> None:
+    repo.write(
+        ".github/workflows/ci.yml",
+        "on: push\nconcurrency:\n  group: ci-${{ github.ref }}\n  cancel-in-progress: true\n"
+        "jobs:\n  slow:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: sleep ${{ github.event.head_commit.message == 'second' && '0' || '60' }}\n",
+    )
+    first = repo.commit("first")
+    repo.register(server)
+    repo.push()
+    server.wait_run(repo.name, lambda r: r["head_sha"] == first and r["status"] == "in_progress")
+    second = repo.commit("second")
+    repo.push()
+    done = server.wait_run(
+        repo.name, lambda r: r["head_sha"] == second and r["status"] == "completed"
+    )
+    assert done["conclusion"] == "success"
+    old = server.wait_run(
+        repo.name, lambda r: r["head_sha"] == first and r["status"] == "completed", timeout=30
+    )
+    assert old["conclusion"] == "cancelled"

@@ -31,7 +31,7 @@ def execute(plan: Plan, run: RunEnv) -> RunReport:
         not_triggered=list(plan.not_triggered),
     )
     start = time.monotonic()
-    groups = ConcurrencyGroups()
+    groups = run.groups or ConcurrencyGroups()
     results: list[WorkflowReport | None] = [None] * len(plan.workflows)
 
     def one(i: int, wplan: WorkflowPlan) -> None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from conveyor.engine.context import RepoInfo
     from conveyor.engine.events import EventBus
     from conveyor.engine.masking import Masker
+    from conveyor.engine.concurrency import ConcurrencyGroups
     from conveyor.engine.request import JobDispatcher
     from conveyor.workflow.event import Event
 
@@ -58,6 +59,9 @@ class RunEnv:
     # where a job instance runs: None, here on the scheduler's thread (`conveyor run`);
     # the server hands it to its durable queue, and a worker runs it (server.dispatch)
     dispatcher: JobDispatcher | None = None
+    # concurrency groups shared with other runs (the server's, one set per repository, as
+    # GitHub scopes them); None: this run's own
+    groups: ConcurrencyGroups | None = None
     _slots: threading.Semaphore | None = None
     # secrets of called reusable workflows, by reference (a JobRequest holds the reference)
     _secret_sets: dict[str, dict[str, str]] = field(default_factory=dict)

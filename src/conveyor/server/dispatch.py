@@ -80,9 +80,13 @@ class QueueDispatcher:
             if job.status == "completed":
                 return report_from_json(job.report)
         state.job_ids[(self.run_id, request.log_name)] = job_id
+        state.job_tokens[job_id] = cancel
         _mark_run(state, self.run_id)
         state.poke()
-        return self._wait(job_id, request, rules, cancel)
+        try:
+            return self._wait(job_id, request, rules, cancel)
+        finally:
+            state.job_tokens.pop(job_id, None)
 
     def _environment_values(self, request: JobRequest, name: str) -> None:
         """The environment's secrets (over the repository's) and variables reach the job,

@@ -193,6 +193,7 @@ def _drive(state: State, run_id: int) -> tuple[str, str]:
         base_env={k: v for k, v in os.environ.items() if not k.startswith("CONVEYOR_")},
         capacity=10_000,  # the workers are the limit
         dispatcher=QueueDispatcher(state, run_id, repo_id, ref),
+        groups=state.groups_for(repo_id),
     )
     state.live_runs[run_id] = engine_run
     try:

@@ -54,10 +54,21 @@ class State:
     live_runs: dict[int, Any] = field(default_factory=dict)  # run id -> engine RunEnv
     sinks: dict[int, Any] = field(default_factory=dict)  # run id -> its ServerSink
     job_ids: dict[tuple[int, str], int] = field(default_factory=dict)  # (run, log name) -> job
+    groups: dict[int, Any] = field(default_factory=dict)  # repo id -> ConcurrencyGroups
+    # job id -> the scheduler's cancel token for it: a local worker runs the job under it,
+    # so cancel-in-progress, fail-fast and a run's cancel reach the job as in `conveyor run`
+    job_tokens: dict[int, Any] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
     work: threading.Condition = field(default_factory=threading.Condition)  # queue changed
     ready: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def groups_for(self, repo_id: int) -> Any:
+        """The concurrency groups of a repository's runs (GitHub scopes them so)."""
+        from conveyor.engine.concurrency import ConcurrencyGroups
+
+        with self.lock:
+            return self.groups.setdefault(repo_id, ConcurrencyGroups())
 
     def poke(self) -> None:
         """Wake workers and waiting dispatchers: the queue changed."""

@@ -63,7 +63,7 @@ def run_leased(state: State, worker: str, got: queue.Lease) -> None:
         return
     request = JobRequest.from_json(got.request)
     state.job_ids[(got.run_id, request.log_name)] = got.job_id
-    cancel = CancelToken(run.cancel)
+    cancel = CancelToken(state.job_tokens.get(got.job_id) or run.cancel)
     done = threading.Event()
     beat = threading.Thread(
         target=_heartbeat, args=(state, worker, got.job_id, cancel, done), daemon=True
