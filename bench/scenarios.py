@@ -17,6 +17,7 @@ from deploy_bench import deploy
 from drivers import IMPORT_RUN_PATH, PARSE_DRIVER, POPEN_DRIVER, run_driver
 from measure import RssProbe, Timer, act_cmd, log, med, mn, ms, per_unit
 from queue_bench import queue_scenario
+from server_bench import server_scenario
 from suite import Suite
 from workloads import (
     ENGINE_BINARY,
@@ -990,4 +991,5 @@ SCENARIOS: dict[str, Callable[[Suite], None]] = {
     "images": images,
     "deploy": deploy,
     "queue": queue_scenario,
+    "server": server_scenario,
 }
