@@ -211,3 +211,40 @@ def test_schedule_tick_queues_due_crons(tmp_path: Path, repo: Repo) -> None:
             assert len(list(s.scalars(select(m.Run)))) == 1
     finally:
         state.db.close()
+
+
+def test_log_retention_drops_old_logs_only(tmp_path: Path) -> None:
+    from conveyor.server import models as m
+    from conveyor.server.app import open_state
+    from conveyor.server.runner import prune_logs
+    from conveyor.server.state import Settings
+
+    state = open_state(Settings(tmp_path / "data", log_retention_days=7))
+    day = 86400.0
+    try:
+        with state.db.session() as s:
+            repo = m.Repo(full_name="a/b", clone_url="x", created_at=0)
+            s.add(repo)
+            s.flush()
+            for age in (10, 3):  # days since each run completed
+                run = m.Run(repo_id=repo.id, workflow_file="ci.yml", workflow_name="CI",
+                            run_number=age, event="push", ref="refs/heads/main", head_sha="0",
+                            payload="{}", status="completed", conclusion="success",
+                            created_at=0, completed_at=100 * day - age * day)  # fmt: skip
+                s.add(run)
+                s.flush()
+                job = m.Job(run_id=run.id, key=f"k{age}", name="j", job_id="j", request="{}",
+                            status="completed", created_at=0)  # fmt: skip
+                s.add(job)
+                s.flush()
+                s.add(m.LogChunk(job_id=job.id, seq=0, offset=0, text=f"old {age}\n", created_at=0))
+                (state.run_dir(run.id) / "logs").mkdir(parents=True)
+        assert prune_logs(state, at=100 * day) == 1
+        with state.db.session() as s:
+            left = [c.text for c in s.query(m.LogChunk)]
+            reasons = sorted(r.reason for r in s.query(m.Run))
+        assert left == ["old 3\n"] and reasons == ["", "logs pruned"]
+        assert not (state.run_dir(1) / "logs").exists() and (state.run_dir(2) / "logs").exists()
+        assert prune_logs(state, at=100 * day) == 0  # done once
+    finally:
+        state.db.close()

@@ -46,9 +46,10 @@ def add_parsers(
     serve.add_argument(
         "--workers",
         type=int,
-        default=0,
+        default=None,
         metavar="N",
-        help="jobs run at once by this server (default: CPU count, at least 2)",
+        help="jobs run at once by this server (default: CPU count, at least 2; 0: none, "
+        "remote agents run every job)",
     )
     serve.add_argument(
         "--lease-ttl",
@@ -112,6 +113,13 @@ def add_parsers(
         metavar="ADDRESS",
         help="a recipient of failure and recovery mails (repeatable)",
     )
+    serve.add_argument(
+        "--log-retention-days",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="drop the logs of runs completed longer ago (0: keep forever)",
+    )
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning"))
 
     repos = sub.add_parser("repos", help="register repositories with a server", formatter_class=fmt)
@@ -152,7 +160,9 @@ def add_parsers(
         "read < trigger < approve < admin (each includes the ones before).",
         formatter_class=fmt,
     )
-    create.add_argument("--scope", required=True, choices=("read", "trigger", "approve", "admin"))
+    create.add_argument(
+        "--scope", required=True, choices=("read", "trigger", "approve", "admin", "agent")
+    )
     create.add_argument("--name", default="", help="what the token is for")
     _data(create)
 
@@ -342,6 +352,7 @@ def _serve(args: argparse.Namespace) -> int:
         statuses_api=args.statuses_api,
         slack_webhook=args.slack_webhook,
         smtp=_smtp(args),
+        log_retention_days=args.log_retention_days,
     )
     app = create_app(settings)
     uvicorn.run(

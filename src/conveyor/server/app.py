@@ -130,6 +130,9 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     from conveyor.server.api import router
 
     app.include_router(router)
+    from conveyor.server.agents import router as agents_router
+
+    app.include_router(agents_router)
     from conveyor.server.web import router as web_router
 
     app.include_router(web_router)

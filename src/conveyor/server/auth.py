@@ -15,10 +15,14 @@ from conveyor.server.db import now
 
 # each scope includes the ones before it; admin also manages repositories and tokens
 SCOPES = ("read", "trigger", "approve", "admin")
+# an agent's token leases and runs jobs (it receives their secrets) and nothing else
+AGENT = "agent"
 SESSION_SECONDS = 12 * 3600
 
 
 def allows(scope: str, needed: str) -> bool:
+    if needed == AGENT:
+        return scope in (AGENT, "admin")
     return scope in SCOPES and SCOPES.index(scope) >= SCOPES.index(needed)
 
 
@@ -27,8 +31,8 @@ def digest(token: str) -> str:
 
 
 def create_token(s: Session, scope: str, name: str = "", user: str = "") -> str:
-    if scope not in SCOPES:
-        raise ValueError(f"unknown scope '{scope}'; scopes are: {', '.join(SCOPES)}")
+    if scope not in (*SCOPES, AGENT):
+        raise ValueError(f"unknown scope '{scope}'; scopes are: {', '.join((*SCOPES, AGENT))}")
     token = "cvy_" + secrets.token_urlsafe(30)
     s.add(m.Token(name=name, digest=digest(token), scope=scope, user=user, created_at=now()))
     return token

@@ -35,6 +35,7 @@ def start_coordinator(state: State) -> threading.Thread:
 
 def _loop(state: State) -> None:
     ttl = state.settings.lease_ttl
+    next_prune = 0.0
     while not state.stop.is_set():
         try:
             expired = queue.expire(state.db)
@@ -46,6 +47,9 @@ def _loop(state: State) -> None:
                     target=drive, args=(state, run_id), daemon=True, name=f"run-{run_id}"
                 ).start()
             _renew_and_cancel(state, ttl)
+            if now() >= next_prune:
+                prune_logs(state)
+                next_prune = now() + 3600
         except Exception:
             log.exception("coordinator tick failed")
         state.stop.wait(_TICK)
@@ -280,3 +284,35 @@ def _remove_work(state: State, run_id: int) -> None:
 def forget(state: State) -> None:
     """A clean stop: this server's record goes."""
     (state.data_dir / "servers" / f"{os.getpid()}.json").unlink(missing_ok=True)
+
+
+def prune_logs(state: State, at: float | None = None) -> int:
+    """Drop the logs of runs that completed more than ``log_retention_days`` ago (their
+    rows, results and summaries stay); how many runs were pruned."""
+    days = state.settings.log_retention_days
+    if days <= 0:
+        return 0
+    import shutil
+
+    cutoff = (now() if at is None else at) - days * 86400
+    with state.db.session() as s:
+        runs = list(
+            s.scalars(
+                select(m.Run.id).where(
+                    m.Run.status == "completed",
+                    m.Run.completed_at < cutoff,
+                    m.Run.reason != "logs pruned",
+                )
+            )
+        )
+        for run_id in runs:
+            job_ids = select(m.Job.id).where(m.Job.run_id == run_id)
+            s.query(m.LogChunk).filter(m.LogChunk.job_id.in_(job_ids)).delete(
+                synchronize_session=False
+            )
+            run = s.get(m.Run, run_id)
+            assert run is not None
+            run.reason = run.reason or "logs pruned"
+    for run_id in runs:
+        shutil.rmtree(state.run_dir(run_id) / "logs", ignore_errors=True)
+    return len(runs)

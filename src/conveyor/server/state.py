@@ -23,7 +23,8 @@ class Settings:
     database_url: str | None = None  # None: SQLite under data_dir
     host: str = "127.0.0.1"
     port: int = 8080
-    workers: int = 0  # local workers running jobs; 0: the CPU count (at least 2)
+    workers: int | None = None  # local workers; None: the CPU count (at least 2); 0: none
+
     lease_ttl: float = 30.0  # seconds a job lease lasts without a heartbeat
     public_url: str = ""  # how browsers reach the server (links in statuses, mails)
     max_runs: int = 0  # runs driven at once across repositories; 0: no limit
@@ -37,7 +38,7 @@ class Settings:
     smtp: dict[str, Any] = field(default_factory=dict)
 
     def worker_count(self) -> int:
-        return self.workers or max(2, os.cpu_count() or 1)
+        return max(2, os.cpu_count() or 1) if self.workers is None else self.workers
 
     def url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
