@@ -14,10 +14,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from conveyor.engine.concurrency import ConcurrencyGroups
     from conveyor.engine.context import RepoInfo
     from conveyor.engine.events import EventBus
     from conveyor.engine.masking import Masker
-    from conveyor.engine.concurrency import ConcurrencyGroups
     from conveyor.engine.request import JobDispatcher
     from conveyor.workflow.event import Event
 
