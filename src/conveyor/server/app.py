@@ -4,6 +4,7 @@ API, badges, metrics, health, web UI)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -93,7 +94,8 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
         from conveyor.server.intake import webhook
 
         body = await request.body()
-        status, message = webhook(state, dict(request.headers), body)
+        # database work off the event loop: deliveries and live logs never wait on it
+        status, message = await asyncio.to_thread(webhook, state, dict(request.headers), body)
         return JSONResponse({"message": message}, status_code=status)
 
     @app.post("/hooks/git/{owner}/{name}", tags=["triggers"])
@@ -101,7 +103,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
         from conveyor.server.intake import git_push
 
         body = (await request.body()).decode("utf-8", "replace")
-        status, message = git_push(state, f"{owner}/{name}", body)
+        status, message = await asyncio.to_thread(git_push, state, f"{owner}/{name}", body)
         return JSONResponse({"message": message}, status_code=status)
 
     @app.get("/badge/{owner}/{name}/{workflow}", include_in_schema=False)

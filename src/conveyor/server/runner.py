@@ -52,7 +52,7 @@ def _loop(state: State) -> None:
                 next_prune = now() + 3600
         except Exception:
             log.exception("coordinator tick failed")
-        state.stop.wait(_TICK)
+        state.wait(_TICK)  # a new run pokes: it is claimed at once, not at the next tick
 
 
 def _claim(state: State, ttl: float) -> list[int]:

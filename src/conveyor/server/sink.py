@@ -30,8 +30,6 @@ from conveyor.server.db import now
 from conveyor.server.live import Chunk
 from conveyor.server.state import State
 
-_BATCH_SECONDS = 0.1
-
 
 class ServerSink:
     def __init__(self, state: State, run_id: int) -> None:
@@ -97,13 +95,12 @@ class ServerSink:
         closing = False
         while not closing:
             items = [self._queue.get()]
-            deadline = now() + _BATCH_SECONDS
-            while True:  # gather what comes within the batch window
+            # what queued up meanwhile goes in the same transaction: no waiting for more,
+            # so a lone line is stored and streamed at once and a flood is batched
+            while items[-1] is not None and items[-1][0] not in ("flush", "barrier"):
                 try:
-                    items.append(self._queue.get(timeout=max(0.0, deadline - now())))
+                    items.append(self._queue.get_nowait())
                 except queue.Empty:
-                    break
-                if items[-1] is None or items[-1][0] in ("flush", "barrier"):
                     break
             if items[-1] is None:
                 closing = True
