@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.pg import Postgres, start_postgres
+
 CONVEYOR = [sys.executable, "-m", "conveyor"]
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Dev",
@@ -180,3 +182,10 @@ class Repo:
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     return Repo(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A real PostgreSQL 15 for the session (tests/pg.py); a database per test."""
+    with start_postgres() as pg:
+        yield pg

@@ -16,15 +16,9 @@ from sqlalchemy import select, text, update
 from conveyor.server import models as m
 from conveyor.server import queue
 from conveyor.server.db import Database, database_url, migrate, now, schema_current
-from tests.pg import Postgres, start_postgres
+from tests.pg import Postgres
 
 TTL = 30.0
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Postgres]:
-    with start_postgres() as pg:
-        yield pg
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
