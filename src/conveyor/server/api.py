@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from conveyor.server import models as m
 from conveyor.server.auth import allows
 from conveyor.server.state import State
+from conveyor.server.views import iso as _iso
+from conveyor.server.views import run_json
 
 router = APIRouter(prefix="/api/v1")
 CSRF_HEADER = "X-Conveyor-CSRF"
@@ -73,43 +75,19 @@ def _repo(s: Session, owner: str, name: str) -> m.Repo:
     return repo
 
 
+def allowed_repo(request: Request, owner: str, name: str, who: Caller, scope: str) -> int:
+    """The repository's id, once ``who`` may act on it with ``scope`` (else 401/403/404)."""
+    with state_of(request).db.session() as s:
+        repo = _repo(s, owner, name)
+        need(who, scope, repo)
+        return repo.id
+
+
 def _run(s: Session, repo: m.Repo, run_id: int) -> m.Run:
     run = s.get(m.Run, run_id)
     if run is None or run.repo_id != repo.id:
         raise HTTPException(404, f"no run {run_id} in {repo.full_name}")
     return run
-
-
-def _iso(t: float | None) -> str | None:
-    if t is None:
-        return None
-    import time
-
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-
-def run_json(run: m.Run, repo: m.Repo) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "name": run.workflow_name,
-        "path": run.workflow_file,
-        "event": run.event,
-        "status": run.status,
-        "conclusion": run.conclusion,
-        "head_branch": run.head_branch,
-        "head_sha": run.head_sha,
-        "run_number": run.run_number,
-        "run_attempt": run.run_attempt,
-        "display_title": (run.head_message.splitlines() or [run.workflow_name])[0],
-        "actor": {"login": run.actor},
-        "created_at": _iso(run.created_at),
-        "run_started_at": _iso(run.started_at),
-        "updated_at": _iso(run.completed_at or run.started_at or run.created_at),
-        "reason": run.reason,
-        "repository": {"full_name": repo.full_name},
-        "html_url": f"/ui/{repo.full_name}/runs/{run.id}",
-        "jobs_url": f"/api/v1/repos/{repo.full_name}/actions/runs/{run.id}/jobs",
-    }
 
 
 def job_json(s: Any, job: m.Job) -> dict[str, Any]:
@@ -445,10 +423,7 @@ def dispatch(
     from conveyor.server.admin import dispatch_workflow
 
     state = state_of(request)
-    with state.db.session() as s:
-        repo = _repo(s, owner, name)
-        need(who, "trigger", repo)
-        repo_id = repo.id
+    repo_id = allowed_repo(request, owner, name, who, "trigger")
     try:
         dispatch_workflow(state, repo_id, workflow, body.ref, body.inputs, who.user)
     except ValueError as e:
@@ -479,10 +454,7 @@ def put_environment(
     from conveyor.server.admin import set_environment
 
     state = state_of(request)
-    with state.db.session() as s:
-        repo = _repo(s, owner, name)
-        need(who, "admin", repo)
-        repo_id = repo.id
+    repo_id = allowed_repo(request, owner, name, who, "admin")
     try:
         set_environment(state, repo_id, env, body.model_dump())
     except ValueError as e:
@@ -507,10 +479,7 @@ def put_secret(
     from conveyor.server.admin import set_secret
 
     state = state_of(request)
-    with state.db.session() as s:
-        repo = _repo(s, owner, name)
-        need(who, "admin", repo)
-        repo_id = repo.id
+    repo_id = allowed_repo(request, owner, name, who, "admin")
     set_secret(state, repo_id, secret, body.value, body.environment)
     return Response(status_code=204)
 

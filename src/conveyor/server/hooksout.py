@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from conveyor.server import models as m
 from conveyor.server.state import State
+from conveyor.server.views import run_json
 
 log = logging.getLogger("conveyor.server")
 
@@ -86,18 +87,7 @@ def _after(state: State, run_id: int) -> None:
 def run_payload(run: m.Run, repo: m.Repo, action: str) -> dict[str, Any]:
     return {
         "action": action,
-        "workflow_run": {
-            "id": run.id,
-            "name": run.workflow_name,
-            "path": run.workflow_file,
-            "event": run.event,
-            "status": run.status,
-            "conclusion": run.conclusion,
-            "head_branch": run.head_branch,
-            "head_sha": run.head_sha,
-            "run_number": run.run_number,
-            "run_attempt": run.run_attempt,
-        },
+        "workflow_run": run_json(run, repo),
         "workflow": {"name": run.workflow_name, "path": run.workflow_file},
         "repository": {"full_name": repo.full_name, "default_branch": repo.default_branch},
         "sender": {"login": "conveyor"},
