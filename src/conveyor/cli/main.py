@@ -82,7 +82,7 @@ def _main(argv: list[str] | None) -> int:
         from conveyor.cli.scan import cmd_scan
 
         return cmd_scan(args)
-    if args.command in ("serve", "repos", "tokens", "users", "hooks", "approve"):
+    if args.command in ("serve", "repos", "tokens", "users", "hooks", "approve", "dispatch"):
         from conveyor.cli.server import cmd_server
 
         return cmd_server(args)

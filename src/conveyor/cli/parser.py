@@ -367,6 +367,7 @@ _COMMANDS = {
     "users": _add_server,
     "hooks": _add_server,
     "approve": _add_server,
+    "dispatch": _add_server,
 }
 
 

@@ -1,5 +1,6 @@
 """``conveyor serve`` and the commands that administer a server's data directory:
-``repos``, ``tokens``, ``users``, ``hooks install``, ``approve``."""
+``repos``, ``tokens``, ``users``, ``hooks install``, ``approve``; and ``dispatch``, which
+starts a workflow_dispatch run through a server's API."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
 
 DATA_HELP = "the server's data directory (default: $CONVEYOR_DATA_DIR, else ./conveyor-data)"
 DB_HELP = "PostgreSQL URL (postgresql://user:pass@host/db); default: SQLite in the data directory"
@@ -215,6 +220,35 @@ def add_parsers(
     )
     _data(approve)
 
+    dispatch = sub.add_parser(
+        "dispatch",
+        help="start a workflow_dispatch run on a server",
+        description="Start a workflow's on: workflow_dispatch run through a server's API "
+        "(a token of scope trigger: --token or $CONVEYOR_TOKEN; the server: --server or "
+        "$CONVEYOR_SERVER). Prints the ids of the runs it started, with their pages.",
+        epilog="example:\n  conveyor dispatch deploy.yml --repo shop/api --ref main "
+        "--input level=high --server http://127.0.0.1:8080",
+        formatter_class=fmt,
+    )
+    dispatch.add_argument("workflow", metavar="WORKFLOW", help="the workflow's file name")
+    dispatch.add_argument("--repo", required=True, metavar="OWNER/NAME")
+    dispatch.add_argument(
+        "--ref",
+        default="",
+        metavar="REF",
+        help="branch, tag or refs/... to run on (default: the repository's default branch)",
+    )
+    dispatch.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="inputs",
+        help="a workflow input (repeatable)",
+    )
+    dispatch.add_argument("--server", default=os.environ.get("CONVEYOR_SERVER", ""), metavar="URL")
+    dispatch.add_argument("--token", default=os.environ.get("CONVEYOR_TOKEN", ""))
+
 
 def _state(args: argparse.Namespace) -> object:
     from conveyor.server.app import open_state
@@ -248,6 +282,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if command == "approve" and args.server:
         return _approve_remote(args)
+    if command == "dispatch":
+        return _dispatch_remote(args)
     state: Any = _state(args)
     try:
         if command == "repos" and args.repos_command == "add":
@@ -322,6 +358,89 @@ def _approve_remote(args: argparse.Namespace) -> int:
     data = r.json()
     print(f"run {args.run}: {', '.join(data['environments'])} {data['state']}")
     return 0
+
+
+def _detail(r: httpx.Response) -> str:
+    if "json" in r.headers.get("content-type", ""):
+        detail = r.json().get("detail", r.text)
+        return detail if isinstance(detail, str) else str(detail)
+    return r.text
+
+
+def _dispatch_remote(args: argparse.Namespace) -> int:
+    """POST the dispatch, then find the runs it started (the API answers 204 without
+    them): the workflow's workflow_dispatch runs newer than the newest one before."""
+    import httpx
+
+    if not args.server:
+        raise ValueError("dispatch needs --server URL (or $CONVEYOR_SERVER)")
+    inputs: dict[str, str] = {}
+    for item in args.inputs:
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise ValueError(f"--input {item!r}: expected KEY=VALUE")
+        inputs[key] = value
+    try:
+        new = _post_dispatch(args, inputs)
+    except httpx.HTTPError as e:
+        print(f"conveyor: dispatch failed: {e}", file=sys.stderr)
+        return 1
+    if new is None:
+        return 1
+    base = args.server.rstrip("/")
+    for run_id in new:
+        print(f"{run_id}\t{base}/ui/{args.repo}/runs/{run_id}")
+    if not new:
+        print("dispatched")
+    return 0
+
+
+def _post_dispatch(args: argparse.Namespace, inputs: dict[str, str]) -> list[int] | None:
+    """The ids of the runs started (maybe none seen in 10 s); None when refused."""
+    import time
+
+    import httpx
+
+    base = args.server.rstrip("/")
+    api = f"{base}/api/v1/repos/{args.repo}"
+    workflow = args.workflow.rsplit("/", 1)[-1]
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+    with httpx.Client(headers=headers, timeout=60) as client:
+        ref = args.ref
+        if not ref:
+            r = client.get(f"{base}/api/v1/repos")
+            found = [
+                x["default_branch"]
+                for x in (r.json().get("repositories", []) if r.status_code == 200 else [])
+                if x["full_name"] == args.repo
+            ]
+            ref = found[0] if found else "main"
+
+        def runs() -> list[int]:  # the ids of the workflow's newest dispatched runs
+            r = client.get(
+                f"{api}/actions/runs", params={"event": "workflow_dispatch", "per_page": 100}
+            )
+            if r.status_code != 200:
+                return []
+            return [
+                int(run["id"])
+                for run in r.json()["workflow_runs"]
+                if str(run["path"]).rsplit("/", 1)[-1] == workflow
+            ]
+
+        before = max(runs(), default=0)
+        r = client.post(
+            f"{api}/actions/workflows/{workflow}/dispatches", json={"ref": ref, "inputs": inputs}
+        )
+        if r.status_code != 204:
+            print(f"conveyor: dispatch failed ({r.status_code}): {_detail(r)}", file=sys.stderr)
+            return None
+        deadline = time.monotonic() + 10
+        while True:
+            new = sorted(i for i in runs() if i > before)
+            if new or time.monotonic() > deadline:
+                return new
+            time.sleep(0.3)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -132,6 +132,9 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     from conveyor.server.api import router
 
     app.include_router(router)
+    from conveyor.server.api_workflows import router as workflows_router
+
+    app.include_router(workflows_router)
     from conveyor.server.agents import router as agents_router
 
     app.include_router(agents_router)

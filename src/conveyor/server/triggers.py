@@ -209,6 +209,9 @@ def _load_workflows(src: Path, only: str | None) -> tuple[list[Any], list[tuple[
     return workflows, problems
 
 
+load_workflows = _load_workflows  # the workflows of a checkout, and the files that fail
+
+
 def _event(state: State, name: str, payload: dict[str, Any], src: Path) -> Any:
     import tempfile
 

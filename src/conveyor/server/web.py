@@ -252,6 +252,7 @@ def _not_found(request: Request, who: Caller, what: str) -> Response:
 def repo_page(owner: str, name: str, request: Request) -> Response:
     who = caller(request)
     filters = _filters(request, ("branch", "event", "status"))
+    dispatch = _dispatch_forms(request, who, owner, name)
     with state_of(request).db.session() as s:
         repo = _readable(s, who, owner, name)
         if repo is None:
@@ -266,9 +267,31 @@ def repo_page(owner: str, name: str, request: Request) -> Response:
             filters=filters,
             statuses=STATUSES,
             environments=_environments(s, repo, state_of(request).settings.protected_environments),
+            dispatch=dispatch,
             **_choices(s, [repo.id]),
             **listing,
         )
+
+
+def _dispatch_forms(request: Request, who: Caller, owner: str, name: str) -> dict[str, Any]:
+    """What the "Run workflow" section shows: the default branch's dispatchable workflows,
+    to those who may trigger runs only (reading them fetches the repository)."""
+    if not allows(who.scope or "none", "trigger"):
+        return {"shown": False}
+    from conveyor.server.api_workflows import dispatchable
+    from conveyor.server.triggers import TriggerError
+
+    state = state_of(request)
+    with state.db.session() as s:
+        repo = _readable(s, who, owner, name)
+        repo_id = repo.id if repo is not None else None
+    if repo_id is None:
+        return {"shown": False}
+    try:
+        branch, workflows = dispatchable(state, repo_id)
+    except TriggerError as e:
+        return {"shown": True, "error": str(e), "branch": "", "workflows": []}
+    return {"shown": True, "error": "", "branch": branch, "workflows": workflows}
 
 
 def _environments(s: Session, repo: m.Repo, protected: tuple[str, ...]) -> list[dict[str, Any]]:

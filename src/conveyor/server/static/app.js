@@ -1,6 +1,48 @@
 // Conveyor's run page: live logs (Server-Sent Events), statuses polled from the JSON API
 // every 2 s while the run goes on, and the buttons that call the API. Text from logs is
 // only ever set with textContent: nothing a job prints becomes markup.
+// The repository page: its "Run workflow" forms, sent as JSON to the dispatches API.
+(() => {
+  'use strict';
+  const detail = (body) => {
+    const d = body && body.detail;
+    if (!d) return '';
+    return typeof d === 'string' ? d : d.map((e) => e.msg || JSON.stringify(e)).join('; ');
+  };
+  for (const form of document.querySelectorAll('form.dispatch')) {
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const message = form.querySelector('.message');
+      const button = form.querySelector('button[type="submit"]');
+      const inputs = {};
+      for (const el of form.querySelectorAll('[data-input]')) {
+        if (el.dataset.type === 'boolean') inputs[el.name] = String(el.checked);
+        else if (el.value !== '' || el.dataset.type !== 'number') inputs[el.name] = el.value;
+      }
+      const body = { ref: form.querySelector('[data-ref]').value.trim(), inputs };
+      button.disabled = true;
+      message.textContent = 'Starting…';
+      try {
+        const r = await fetch(form.dataset.url, {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json', 'X-Conveyor-CSRF': '1' },
+          body: JSON.stringify(body),
+        });
+        if (r.ok) {
+          location.assign(form.dataset.next);
+          return;
+        }
+        const text = detail(await r.json().catch(() => ({})));
+        message.textContent = `Could not start it: ${text || r.statusText}`;
+      } catch (err) {
+        message.textContent = `Could not start it: ${err}`;
+      }
+      button.disabled = false;
+    });
+  }
+})();
+
 (() => {
   'use strict';
   const root = document.getElementById('run');
