@@ -248,3 +248,29 @@ def test_log_retention_drops_old_logs_only(tmp_path: Path) -> None:
         assert prune_logs(state, at=100 * day) == 0  # done once
     finally:
         state.db.close()
+
+
+def test_dispatch_inputs_are_typed_and_checked(server: Server, repo: Repo) -> None:
+    repo.write(
+        ".github/workflows/ops.yml",
+        "on:\n  workflow_dispatch:\n    inputs:\n      dry:\n        type: boolean\n"
+        "        default: true\n      count:\n        type: number\n        default: 2\n"
+        "jobs:\n  o:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - if: ${{ inputs.dry }}\n        run: echo dry run\n"
+        "      - run: echo count=${{ inputs.count }} raw=${{ github.event.inputs.dry }}\n",
+    )
+    repo.commit("ops")
+    repo.register(server, hook=False)
+    repo.push()
+    url = f"/api/v1/repos/{repo.name}/actions/workflows/ops.yml/dispatches"
+    for bad in ({"nope": "1"}, {"count": "many"}):
+        r = server.api("POST", url, json={"ref": "main", "inputs": bad})
+        assert r.status_code == 422, r.text
+    r = server.api("POST", url, json={"ref": "no-such-branch", "inputs": {}})
+    assert r.status_code == 422 and "no-such-branch" in r.text
+    r = server.api("POST", url, json={"ref": "main", "inputs": {"dry": "false"}})
+    assert r.status_code == 204, r.text
+    run = server.wait_run(repo.name, lambda r: r["status"] == "completed")
+    [job] = server.jobs(repo.name, run["id"])
+    log = server.api("GET", f"/api/v1/repos/{repo.name}/actions/jobs/{job['id']}/logs").text
+    assert "count=2 raw=false" in log and "dry run\n" not in log.replace("echo dry run", "")

@@ -424,9 +424,11 @@ def dispatch(
 
     state = state_of(request)
     repo_id = allowed_repo(request, owner, name, who, "trigger")
+    from conveyor.server.triggers import TriggerError
+
     try:
         dispatch_workflow(state, repo_id, workflow, body.ref, body.inputs, who.user)
-    except ValueError as e:
+    except (ValueError, TriggerError) as e:  # no such workflow, ref or input; a bad value
         raise HTTPException(422, str(e)) from None
     return Response(status_code=204)
 

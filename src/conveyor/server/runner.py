@@ -163,6 +163,7 @@ def _drive(state: State, run_id: int) -> tuple[str, str]:
         run.started_at = run.started_at or now()
         run_number, ref, repo_id, full_name = run.run_number, run.ref, repo.id, repo.full_name
         inputs = json.loads(run.inputs or "{}")
+        event_inputs = json.loads(run.payload).get("inputs") or {}
     from conveyor.server.hooksout import post_status
 
     post_status(state, run_id)  # pending
@@ -192,7 +193,7 @@ def _drive(state: State, run_id: int) -> tuple[str, str]:
         masker=masker,
         secrets=secrets,
         inputs_by_file={wf.path: inputs} if inputs else {},
-        event_inputs_by_file={wf.path: {k: str(v) for k, v in inputs.items()}} if inputs else {},
+        event_inputs_by_file={wf.path: event_inputs} if inputs else {},
         remote_base_url=os.environ.get("CONVEYOR_ACTIONS_URL") or "https://github.com",
         base_env={k: v for k, v in os.environ.items() if not k.startswith("CONVEYOR_")},
         capacity=10_000,  # the workers are the limit

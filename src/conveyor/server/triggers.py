@@ -105,6 +105,8 @@ def create_runs(
     from conveyor.workflow.plan import plan
 
     planned = plan(workflows, the_event, src, ignore_filters=ignore_filters)
+    if event == "workflow_dispatch":  # typed and checked as GitHub does, before queueing
+        inputs = _dispatch_inputs(planned.workflows, inputs or {}, the_event.payload)
     ids = []
     with state.db.session() as s:
         for wp in planned.workflows:
@@ -256,3 +258,29 @@ def repo_secrets(state: State, repo_id: int) -> dict[str, str]:
             select(m.Secret).where(m.Secret.repo_id == repo_id, m.Secret.environment == "")
         )
         return {r.name: state.sealer.open(r.sealed) for r in rows}
+
+
+def _dispatch_inputs(
+    planned: list[Any], given: dict[str, Any], payload: dict[str, Any]
+) -> dict[str, Any]:
+    """The dispatched workflow's ``inputs``: defaults applied, types checked (``"false"``
+    is the boolean false), unknown names refused; ``github.event.inputs`` gets the same
+    values as strings. TriggerError says what is wrong."""
+    from conveyor.workflow.inputs import InputError, dispatch_event_inputs
+    from conveyor.workflow.inputs import resolve_dispatch_inputs as resolve
+
+    if not planned:
+        return given
+    on = planned[0].workflow.on
+    section = on.get("workflow_dispatch") if isinstance(on, dict) else None
+    spec = section.get("inputs") if isinstance(section, dict) else None
+    strings = {k: v if isinstance(v, str) else json.dumps(v) for k, v in given.items()}
+    for key, value in given.items():
+        if isinstance(value, bool):  # a JSON true/false, as the API may send it
+            strings[key] = "true" if value else "false"
+    try:
+        typed = resolve(spec, strings)
+        payload["inputs"] = dispatch_event_inputs(spec, strings)
+    except InputError as e:
+        raise TriggerError(f"{planned[0].workflow.path}: {e}") from None
+    return typed
