@@ -303,3 +303,17 @@ def test_concurrency_group_cancels_the_older_run(server: Server, repo: Repo) -> 
         repo.name, lambda r: r["head_sha"] == first and r["status"] == "completed", timeout=30
     )
     assert old["conclusion"] == "cancelled"
+
+
+def test_cli_approves_through_the_server_without_naming_the_repository(
+    server: Server, repo: Repo
+) -> None:
+    repo.write(".github/workflows/deploy.yml", DEPLOY)
+    repo.commit("deploy")
+    repo.register(server)
+    repo.push()
+    run = server.wait_run(repo.name, lambda r: r["status"] == "waiting")
+    out = cli("approve", str(run["id"]), "--server", server.url, "--token", server.token)
+    assert out.strip() == f"run {run['id']}: production approved"
+    done = server.wait_run(repo.name, lambda r: r["status"] == "completed")
+    assert done["conclusion"] == "success"

@@ -209,7 +209,12 @@ def add_parsers(
         formatter_class=fmt,
     )
     approve.add_argument("run", type=int, metavar="RUN")
-    approve.add_argument("--repo", default="", metavar="OWNER/NAME", help="needed with --server")
+    approve.add_argument(
+        "--repo",
+        default="",
+        metavar="OWNER/NAME",
+        help="the run's repository (with --server; else it is looked up)",
+    )
     approve.add_argument("--server", default=os.environ.get("CONVEYOR_SERVER", ""), metavar="URL")
     approve.add_argument("--token", default=os.environ.get("CONVEYOR_TOKEN", ""))
     approve.add_argument("--reject", action="store_true", help="reject instead")
@@ -340,24 +345,34 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _approve_remote(args: argparse.Namespace) -> int:
     import httpx
 
-    if not args.repo:
-        raise ValueError("--server needs --repo OWNER/NAME")
     action = "reject" if args.reject else "approve"
-    url = f"{args.server.rstrip('/')}/api/v1/repos/{args.repo}/actions/runs/{args.run}/{action}"
+    server = args.server.rstrip("/")
     headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+    repo = args.repo or _repo_of_run(server, headers, args.run)
+    url = f"{server}/api/v1/repos/{repo}/actions/runs/{args.run}/{action}"
     body = {"comment": args.comment, "environment": args.environment}
     r = httpx.post(url, json=body, headers=headers, timeout=30)
     if r.status_code != 200:
-        detail = (
-            r.json().get("detail", r.text)
-            if "json" in r.headers.get("content-type", "")
-            else r.text
-        )
-        print(f"conveyor: {action} failed ({r.status_code}): {detail}", file=sys.stderr)
+        print(f"conveyor: {action} failed ({r.status_code}): {_detail(r)}", file=sys.stderr)
         return 1
     data = r.json()
     print(f"run {args.run}: {', '.join(data['environments'])} {data['state']}")
     return 0
+
+
+def _repo_of_run(server: str, headers: dict[str, str], run: int) -> str:
+    """Which registered repository has run ``run`` (run ids are unique on a server)."""
+    import httpx
+
+    r = httpx.get(f"{server}/api/v1/repos", headers=headers, timeout=30)
+    if r.status_code != 200:
+        raise ValueError(f"cannot list the server's repositories ({r.status_code}): {_detail(r)}")
+    for repo in r.json()["repositories"]:
+        name = repo["full_name"]
+        found = httpx.get(f"{server}/api/v1/repos/{name}/actions/runs/{run}", headers=headers)
+        if found.status_code == 200:
+            return str(name)
+    raise ValueError(f"no repository on {server} has a run {run}")
 
 
 def _detail(r: httpx.Response) -> str:
