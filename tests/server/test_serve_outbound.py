@@ -274,3 +274,45 @@ def test_dispatch_inputs_are_typed_and_checked(server: Server, repo: Repo) -> No
     [job] = server.jobs(repo.name, run["id"])
     log = server.api("GET", f"/api/v1/repos/{repo.name}/actions/jobs/{job['id']}/logs").text
     assert "count=2 raw=false" in log and "dry run\n" not in log.replace("echo dry run", "")
+
+
+def test_per_repository_limit_and_rerun_of_failed_jobs(tmp_path: Path, repo: Repo) -> None:
+    flag = tmp_path / "fixed"
+    srv = start(tmp_path, "--max-runs-per-repo", "1")
+    try:
+        repo.write(
+            ".github/workflows/ci.yml",
+            "on: push\njobs:\n  ok:\n    runs-on: ubuntu-latest\n    steps:\n"
+            "      - run: sleep 2\n"
+            "  flaky:\n    runs-on: ubuntu-latest\n    steps:\n"
+            f"      - run: test -f {flag}\n",
+        )
+        first = repo.commit("one")
+        repo.register(srv)
+        repo.push()
+        srv.wait_run(repo.name, lambda r: r["head_sha"] == first and r["status"] == "in_progress")
+        second = repo.commit("two")
+        repo.push()
+        later = srv.wait_run(repo.name, lambda r: r["head_sha"] == second)
+        assert later["status"] == "queued"  # the repository's one run slot is taken
+        done = srv.wait_run(
+            repo.name, lambda r: r["head_sha"] == first and r["status"] == "completed"
+        )
+        assert done["conclusion"] == "failure"
+        srv.wait_run(repo.name, lambda r: r["head_sha"] == second and r["status"] == "completed")
+        before = {j["name"]: j for j in srv.jobs(repo.name, done["id"])}
+        flag.write_text("")
+        r = srv.api(
+            "POST", f"/api/v1/repos/{repo.name}/actions/runs/{done['id']}/rerun-failed-jobs"
+        )
+        assert r.status_code == 201, r.text
+        again = srv.wait_run(
+            repo.name, lambda r: r["id"] == done["id"] and r["run_attempt"] == 2
+            and r["status"] == "completed",
+        )  # fmt: skip
+        assert again["conclusion"] == "success"
+        after = {j["name"]: j for j in srv.jobs(repo.name, done["id"])}
+        assert after["ok"]["completed_at"] == before["ok"]["completed_at"]  # kept, not re-run
+        assert after["flaky"]["conclusion"] == "success"
+    finally:
+        srv.stop()
