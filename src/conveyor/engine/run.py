@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
 
+from conveyor import jsontext
 from conveyor.engine.concurrency import ConcurrencyGroups
 from conveyor.engine.context import github_context
 from conveyor.engine.report import Conclusion, RunReport, WorkflowReport, combine
@@ -48,7 +48,7 @@ def execute(plan: Plan, run: RunEnv) -> RunReport:
             event = replace(event, payload={**event.payload, **extra})
             if len(plan.workflows) > 1:  # each workflow its own GITHUB_EVENT_PATH
                 event_path = run.run_dir / f"event-{i + 1}.json"
-            event_path.write_text(json.dumps(event.payload, indent=2), encoding="utf-8")
+            event_path.write_text(jsontext.dumps(event.payload, indent=2), encoding="utf-8")
         github = github_context(
             run.repo,
             event,
