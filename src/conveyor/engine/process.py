@@ -161,15 +161,15 @@ def command_files(runner: JobContext) -> dict[str, Path]:
 
 
 def _read_files(runner: JobContext, files: dict[str, Path], result: ProcessResult) -> None:
-    from conveyor.engine.envfiles import EnvFileError, parse_env_file, parse_path_file
-
     for kind, path in files.items():
         data = runner.executor.read_file(path, truncate=True)
         if data is None:  # a step deleted it: make it again for the next one
             runner.executor.write_file(path, b"")
             continue
         if not data:
-            continue
+            continue  # what most steps leave: nothing to parse (nor to import for it)
+        from conveyor.engine.envfiles import EnvFileError, parse_env_file, parse_path_file
+
         text = data.decode("utf-8", "replace")
         if kind == "GITHUB_PATH":
             for p in parse_path_file(text):

@@ -10,7 +10,6 @@ from _queue import SimpleQueue  # queue.py's own, without queue.py's imports
 from collections import deque
 
 from conveyor.engine import strategy
-from conveyor.engine.calls import run_call, safe_name
 from conveyor.engine.concurrency import ConcurrencyGroups
 from conveyor.engine.job import JobRunner
 from conveyor.engine.report import Conclusion, JobReport, WorkflowReport, combine
@@ -234,14 +233,13 @@ class WorkflowRunner:
         )
 
     def _run_node(self, pj: PlannedJob) -> NodeResult:
-        from conveyor.expr.errors import ExprError
-
         status = self._needs_status(pj)
         job = pj.job
         if not job.if_ and status == "success":
             go = True  # the implicit success(), without loading the expression engine
         else:
             from conveyor.expr import evaluate_condition
+            from conveyor.expr.errors import ExprError
 
             try:
                 go = bool(evaluate_condition(job.if_ or "", self._eval_ctx(pj, status)))
@@ -252,6 +250,10 @@ class WorkflowRunner:
             if status == "cancelled":
                 rep.conclusion = "cancelled"
             return NodeResult(result=rep.conclusion, reports=[rep])
+        if job.strategy is None:  # one instance: no strategy or matrix to evaluate
+            return self._run_matrix(pj, [None])
+        from conveyor.expr.errors import ExprError
+
         try:
             pj = strategy.resolve(pj, lambda: self._eval_ctx(pj, "success"))
         except (ExprError, ValueError) as e:
@@ -352,9 +354,11 @@ class WorkflowRunner:
             if cancel.is_set():
                 return JobReport(id=pj.key, name=name, matrix=combo, conclusion="cancelled"), False
             if pj.job.uses:  # a reusable workflow call: its jobs run nested
+                from conveyor.engine.calls import run_call
+
                 rep = run_call(self, pj, combo, name, cancel)
                 return rep, rep.conclusion == "failure"
-            log_name = self.run.unique_name(f"{self.log_prefix}-{safe_name(name)}")
+            log_name = self.run.unique_name(f"{self.log_prefix}-{re.sub(_SAFE, '-', name)}")
             wf = self.plan.workflow
             spec = JobRequest(
                 workflow=wf.path,
