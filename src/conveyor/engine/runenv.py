@@ -14,6 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from conveyor.engine.concurrency import ConcurrencyGroups
     from conveyor.engine.context import RepoInfo
     from conveyor.engine.events import EventBus
     from conveyor.engine.masking import Masker
@@ -59,6 +60,7 @@ class RunEnv:
     # the server hands it to its durable queue, and a worker runs it (server.dispatch)
     dispatcher: JobDispatcher | None = None
     _slots: threading.Semaphore | None = None
+    _groups: ConcurrencyGroups | None = None
     # secrets of called reusable workflows, by reference (a JobRequest holds the reference)
     _secret_sets: dict[str, dict[str, str]] = field(default_factory=dict)
     _names: set[str] = field(default_factory=set)
@@ -70,6 +72,16 @@ class RunEnv:
             if self._slots is None:
                 self._slots = threading.Semaphore(max(1, self.capacity))
             return self._slots
+
+    def concurrency_groups(self) -> ConcurrencyGroups:
+        """The run's concurrency groups, one namespace for its workflows' and jobs' (of
+        called workflows too), made when a ``concurrency:`` is first met."""
+        with self._names_lock:
+            if self._groups is None:
+                from conveyor.engine.concurrency import ConcurrencyGroups
+
+                self._groups = ConcurrencyGroups()
+            return self._groups
 
     def fetch(
         self,

@@ -10,7 +10,6 @@ from _queue import SimpleQueue  # queue.py's own, without queue.py's imports
 from collections import deque
 
 from conveyor.engine import strategy
-from conveyor.engine.concurrency import ConcurrencyGroups
 from conveyor.engine.job import JobRunner
 from conveyor.engine.report import Conclusion, JobReport, WorkflowReport, combine
 from conveyor.engine.request import JobRequest
@@ -63,7 +62,6 @@ class WorkflowRunner:
         cancel: CancelToken | None = None,
         label: str = "",
         log_prefix: str = "",
-        groups: ConcurrencyGroups | None = None,
         origin: Origin | None = None,
     ) -> None:
         self.run = run
@@ -76,7 +74,6 @@ class WorkflowRunner:
         self.cancel = cancel or CancelToken(run.cancel)
         self.label = label
         self.log_prefix = log_prefix or re.sub(_SAFE, "-", wplan.file.rsplit("/", 1)[-1])
-        self.groups = groups or ConcurrencyGroups()
         self.results: dict[str, NodeResult] = {}
 
     def execute(self) -> WorkflowReport:
@@ -124,7 +121,6 @@ class WorkflowRunner:
             cancel=cancel,
             label=label,
             log_prefix=log_prefix,
-            groups=self.groups,
             origin=origin,
         )
         report = sub.execute()
@@ -414,4 +410,4 @@ class WorkflowRunner:
             cip = truthy(value.get("cancel-in-progress", False))
         else:
             group, cip = to_string(value), False
-        return self.groups.acquire(group, cip, cancel)
+        return self.run.concurrency_groups().acquire(group, cip, cancel)
