@@ -6,7 +6,9 @@ with the C unpickler alone (``pickle.py`` only writes a new entry), and queues a
 ``_queue.SimpleQueue`` (``queue.py`` imports heapq and threading's conditions for nothing).
 pathlib comes without urllib.parse and ipaddress (``cli.startup.import_stdlib``), and the store
 uses ``_sqlite3`` (``sqlite3`` adds date adapters and imports datetime). The command line
-is parsed by ``cli.quickargs``: argparse only for help, errors and rarer forms.
+is parsed by ``cli.quickargs``: argparse only for help, errors and rarer forms. subprocess
+comes without locale, JSON is written without json (``jsontext.dumps``), and a one-step
+workflow loads neither the expression package nor the workflow-command parser.
 """
 
 from __future__ import annotations
@@ -44,7 +46,10 @@ def test_a_run_with_a_cached_workflow_leaves_slow_imports_out(
     repo.workflow(ONE_STEP)
     repo.commit()
     argv = ["run", "-C", str(repo.root), *extra]
-    unwanted = "typing,pickle,queue,urllib.parse,ipaddress,sqlite3,datetime,argparse"
+    unwanted = (
+        "typing,pickle,queue,urllib.parse,ipaddress,sqlite3,datetime,argparse,locale,json,"
+        "heapq,importlib,conveyor.expr,conveyor.engine.commands"
+    )
     for _ in range(2):  # the first run fills the workflow cache, the second uses it
         proc = subprocess.run(
             [sys.executable, "-c", CHILD, *argv, unwanted],
