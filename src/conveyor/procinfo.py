@@ -12,13 +12,29 @@ TRACKING_VAR = "RUNNER_TRACKING_ID"
 
 def _stat(pid: int) -> list[bytes]:
     """The fields of /proc/<pid>/stat after the name ([] elsewhere or if gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
+    stat = _read(f"/proc/{pid}/stat")
+    if stat is None:
         return []
     # the name (field 2) may hold spaces and parentheses: count from its closing one
     return stat[stat.rfind(b")") + 2 :].split()
+
+
+def _read(path: str) -> bytes | None:
+    """A file's bytes, None if it cannot be read. os.read, not open(): a scan of /proc
+    reads every process's file, and a file object per read costs more than the read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def process_start(pid: int) -> str | None:
@@ -63,10 +79,8 @@ def kill_tracked(prefix: str, sig: int = signal.SIGKILL) -> int:
     for name in names:
         if not name.isdigit() or int(name) == me:
             continue
-        try:
-            with open(f"/proc/{name}/environ", "rb") as f:
-                environ = f.read()
-        except OSError:
+        environ = _read(f"/proc/{name}/environ")
+        if environ is None:
             continue  # gone, or not ours to read
         if wanted not in environ:
             continue

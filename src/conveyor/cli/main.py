@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from conveyor.cli.quickargs import parse_run
-from conveyor.cli.startup import import_pathlib, pause_gc, resume_gc
+from conveyor.cli.startup import import_stdlib, pause_gc, resume_gc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +39,7 @@ def _main(argv: list[str] | None) -> int:
 
         args = parse(argv)
     if args.command == "run":
-        import_pathlib()
+        import_stdlib()
         from conveyor.cli.run import cmd_run
 
         return cmd_run(args)  # resumes garbage collection when its jobs start

@@ -149,12 +149,6 @@ def resolve_inputs(
     workflow defines is an error, and so is a value its type refuses. Returns each
     workflow's inputs by file.
     """
-    from conveyor.workflow.inputs import (
-        InputError,
-        dispatch_event_inputs,
-        resolve_dispatch_inputs,
-    )
-
     if event_name != "workflow_dispatch":
         if given:
             raise UsageError(
@@ -162,6 +156,12 @@ def resolve_inputs(
                 f"(try: conveyor run workflow_dispatch --input ...)"
             )
         return {}
+    from conveyor.workflow.inputs import (
+        InputError,
+        dispatch_event_inputs,
+        resolve_dispatch_inputs,
+    )
+
     from_payload = payload.get("inputs")
     values: dict[str, Any] = dict(from_payload) if isinstance(from_payload, Mapping) else {}
     values.update(given)

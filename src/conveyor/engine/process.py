@@ -13,6 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Protocol
 
+    from conveyor.engine.commands import CommandProcessor
     from conveyor.engine.scope import Scope
     from conveyor.engine.stepkind import JobContext
 else:
@@ -74,8 +75,6 @@ def exec_process(
 ) -> ProcessResult:
     """Run one process of a step: files for env/output, commands on stdout, then read back.
     ``launch`` starts the process instead of the executor (see ``Launch``)."""
-    from conveyor.engine.commands import CommandProcessor
-
     files = command_files(runner)
     extra = {k: str(v) for k, v in files.items()}
     if extra_env:
@@ -87,13 +86,18 @@ def exec_process(
         raise StepFailed(f"working-directory '{cwd}' does not exist")
     result = ProcessResult(exit=ExitInfo(0))
     debug = bool(runner.runner_ctx.get("debug"))
-    processor = CommandProcessor(masker=runner.run.masker, echo=debug)
+    processor: CommandProcessor | None = None  # made at the first "::": most steps print none
     out = runner.out
 
     def on_output(text: str) -> None:
+        nonlocal processor
         if "::" not in text:  # the common case: plain output, one event for the batch
             out.line(text)
             return
+        if processor is None:
+            from conveyor.engine.commands import CommandProcessor
+
+            processor = CommandProcessor(masker=runner.run.masker, echo=debug)
         plain: list[str] = []  # output between commands, kept in order
         for line in text.split("\n"):
             cmd = processor.feed(line) if "::" in line else None
@@ -161,15 +165,15 @@ def command_files(runner: JobContext) -> dict[str, Path]:
 
 
 def _read_files(runner: JobContext, files: dict[str, Path], result: ProcessResult) -> None:
-    from conveyor.engine.envfiles import EnvFileError, parse_env_file, parse_path_file
-
     for kind, path in files.items():
         data = runner.executor.read_file(path, truncate=True)
         if data is None:  # a step deleted it: make it again for the next one
             runner.executor.write_file(path, b"")
             continue
         if not data:
-            continue
+            continue  # what most steps leave: nothing to parse (nor to import for it)
+        from conveyor.engine.envfiles import EnvFileError, parse_env_file, parse_path_file
+
         text = data.decode("utf-8", "replace")
         if kind == "GITHUB_PATH":
             for p in parse_path_file(text):

@@ -3,13 +3,13 @@ so a killed process leaves a truthful record) and the ``--report`` file."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from _queue import SimpleQueue  # queue.py's own, without queue.py's imports
 from collections.abc import Callable
 from pathlib import Path
 
+from conveyor import jsontext
 from conveyor.engine.events import (
     Annotation,
     GroupEnded,
@@ -179,4 +179,4 @@ class ReportSink:
 
 
 def write_report(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    path.write_text(jsontext.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -7,8 +7,6 @@ sets, never as values. The cancel token and the event sinks travel beside it.
 
 from __future__ import annotations
 
-import json
-
 from conveyor.engine.scope import Origin
 from conveyor.records import field, from_data, record, to_data
 from conveyor.workflow.model import Job
@@ -45,10 +43,14 @@ class JobRequest:
     origin: Origin = field(default_factory=Origin)  # the workflow file's repository, for `$/`
 
     def to_json(self) -> str:
+        import json  # only where jobs travel as text (the server's workers)
+
         return json.dumps(to_data(self))
 
     @staticmethod
     def from_json(text: str) -> JobRequest:
+        import json
+
         request = from_data(json.loads(text))
         if not isinstance(request, JobRequest):
             raise ValueError("not a job request")

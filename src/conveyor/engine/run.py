@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
 
-from conveyor.engine.concurrency import ConcurrencyGroups
+from conveyor import jsontext
 from conveyor.engine.context import github_context
 from conveyor.engine.report import Conclusion, RunReport, WorkflowReport, combine
 from conveyor.engine.runenv import RunEnv
@@ -31,7 +30,6 @@ def execute(plan: Plan, run: RunEnv) -> RunReport:
         not_triggered=list(plan.not_triggered),
     )
     start = time.monotonic()
-    groups = run.groups or ConcurrencyGroups()
     results: list[WorkflowReport | None] = [None] * len(plan.workflows)
 
     def one(i: int, wplan: WorkflowPlan) -> None:
@@ -48,7 +46,7 @@ def execute(plan: Plan, run: RunEnv) -> RunReport:
             event = replace(event, payload={**event.payload, **extra})
             if len(plan.workflows) > 1:  # each workflow its own GITHUB_EVENT_PATH
                 event_path = run.run_dir / f"event-{i + 1}.json"
-            event_path.write_text(json.dumps(event.payload, indent=2), encoding="utf-8")
+            event_path.write_text(jsontext.dumps(event.payload, indent=2), encoding="utf-8")
         github = github_context(
             run.repo,
             event,
@@ -60,14 +58,12 @@ def execute(plan: Plan, run: RunEnv) -> RunReport:
             token=run.secrets.get("GITHUB_TOKEN", ""),
         )
         cancel = CancelToken(run.cancel)
-        release = _workflow_concurrency(wf, github, inputs, run, groups, cancel)
+        release = _workflow_concurrency(wf, github, inputs, run, cancel)
         try:
             if cancel.is_set():  # replaced while pending in its concurrency group
                 results[i] = WorkflowReport(wf.display_name, wf.path, conclusion="cancelled")
             else:
-                runner = WorkflowRunner(
-                    run, wplan, github=github, inputs=inputs, groups=groups, cancel=cancel
-                )
+                runner = WorkflowRunner(run, wplan, github=github, inputs=inputs, cancel=cancel)
                 results[i] = runner.execute()
         finally:
             release()
@@ -109,7 +105,6 @@ def _workflow_concurrency(
     github: dict[str, Any],
     inputs: dict[str, Any],
     run: RunEnv,
-    groups: ConcurrencyGroups,
     cancel: CancelToken,
 ) -> Callable[[], None]:
     """Workflow-level ``concurrency`` (contexts: github, inputs, vars), in the same group
@@ -127,4 +122,4 @@ def _workflow_concurrency(
         group, cancel_in_progress = to_string(value), False
     if not group:
         return lambda: None
-    return groups.acquire(group, cancel_in_progress, cancel)
+    return run.concurrency_groups().acquire(group, cancel_in_progress, cancel)

@@ -63,6 +63,7 @@ class RunEnv:
     # GitHub scopes them); None: this run's own
     groups: ConcurrencyGroups | None = None
     _slots: threading.Semaphore | None = None
+    _groups: ConcurrencyGroups | None = None
     # secrets of called reusable workflows, by reference (a JobRequest holds the reference)
     _secret_sets: dict[str, dict[str, str]] = field(default_factory=dict)
     _names: set[str] = field(default_factory=set)
@@ -74,6 +75,18 @@ class RunEnv:
             if self._slots is None:
                 self._slots = threading.Semaphore(max(1, self.capacity))
             return self._slots
+
+    def concurrency_groups(self) -> ConcurrencyGroups:
+        """The run's concurrency groups, one namespace for its workflows' and jobs' (of
+        called workflows too), made when a ``concurrency:`` is first met."""
+        if self.groups is not None:  # shared with other runs (the server's)
+            return self.groups
+        with self._names_lock:
+            if self._groups is None:
+                from conveyor.engine.concurrency import ConcurrencyGroups
+
+                self._groups = ConcurrencyGroups()
+            return self._groups
 
     def fetch(
         self,

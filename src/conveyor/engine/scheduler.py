@@ -10,8 +10,6 @@ from _queue import SimpleQueue  # queue.py's own, without queue.py's imports
 from collections import deque
 
 from conveyor.engine import strategy
-from conveyor.engine.calls import run_call, safe_name
-from conveyor.engine.concurrency import ConcurrencyGroups
 from conveyor.engine.job import JobRunner
 from conveyor.engine.report import Conclusion, JobReport, WorkflowReport, combine
 from conveyor.engine.request import JobRequest
@@ -64,7 +62,6 @@ class WorkflowRunner:
         cancel: CancelToken | None = None,
         label: str = "",
         log_prefix: str = "",
-        groups: ConcurrencyGroups | None = None,
         origin: Origin | None = None,
     ) -> None:
         self.run = run
@@ -77,7 +74,6 @@ class WorkflowRunner:
         self.cancel = cancel or CancelToken(run.cancel)
         self.label = label
         self.log_prefix = log_prefix or re.sub(_SAFE, "-", wplan.file.rsplit("/", 1)[-1])
-        self.groups = groups or ConcurrencyGroups()
         self.results: dict[str, NodeResult] = {}
 
     def execute(self) -> WorkflowReport:
@@ -125,7 +121,6 @@ class WorkflowRunner:
             cancel=cancel,
             label=label,
             log_prefix=log_prefix,
-            groups=self.groups,
             origin=origin,
         )
         report = sub.execute()
@@ -234,14 +229,13 @@ class WorkflowRunner:
         )
 
     def _run_node(self, pj: PlannedJob) -> NodeResult:
-        from conveyor.expr.errors import ExprError
-
         status = self._needs_status(pj)
         job = pj.job
         if not job.if_ and status == "success":
             go = True  # the implicit success(), without loading the expression engine
         else:
             from conveyor.expr import evaluate_condition
+            from conveyor.expr.errors import ExprError
 
             try:
                 go = bool(evaluate_condition(job.if_ or "", self._eval_ctx(pj, status)))
@@ -252,6 +246,10 @@ class WorkflowRunner:
             if status == "cancelled":
                 rep.conclusion = "cancelled"
             return NodeResult(result=rep.conclusion, reports=[rep])
+        if job.strategy is None:  # one instance: no strategy or matrix to evaluate
+            return self._run_matrix(pj, [None])
+        from conveyor.expr.errors import ExprError
+
         try:
             pj = strategy.resolve(pj, lambda: self._eval_ctx(pj, "success"))
         except (ExprError, ValueError) as e:
@@ -352,9 +350,11 @@ class WorkflowRunner:
             if cancel.is_set():
                 return JobReport(id=pj.key, name=name, matrix=combo, conclusion="cancelled"), False
             if pj.job.uses:  # a reusable workflow call: its jobs run nested
+                from conveyor.engine.calls import run_call
+
                 rep = run_call(self, pj, combo, name, cancel)
                 return rep, rep.conclusion == "failure"
-            log_name = self.run.unique_name(f"{self.log_prefix}-{safe_name(name)}")
+            log_name = self.run.unique_name(f"{self.log_prefix}-{re.sub(_SAFE, '-', name)}")
             wf = self.plan.workflow
             spec = JobRequest(
                 workflow=wf.path,
@@ -410,4 +410,4 @@ class WorkflowRunner:
             cip = truthy(value.get("cancel-in-progress", False))
         else:
             group, cip = to_string(value), False
-        return self.groups.acquire(group, cip, cancel)
+        return self.run.concurrency_groups().acquire(group, cip, cancel)

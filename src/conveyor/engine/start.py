@@ -3,10 +3,10 @@ happens when it crashes. The CLI and the server both start runs here."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
+from conveyor import jsontext
 from conveyor.engine.events import RunFinished, RunStarted
 from conveyor.records import record
 
@@ -83,7 +83,7 @@ def start_run(data: Path, repo: RepoInfo, event: Event) -> StartedRun:
     run_dir = data / "runs" / str(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     event_path = run_dir / "event.json"
-    event_path.write_text(json.dumps(event.payload, indent=2), encoding="utf-8")
+    event_path.write_text(jsontext.dumps(event.payload, indent=2), encoding="utf-8")
     return StartedRun(run_id, run_dir, event_path, store, problem)
 
 

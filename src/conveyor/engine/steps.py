@@ -32,8 +32,6 @@ def run_steps(
 
 
 def run_step(runner: JobContext, step: Step, scope: Scope) -> StepReport:
-    from conveyor.expr.errors import ExprError
-
     if runner.cancel.is_set() and scope.status != "cancelled":
         scope.status = "cancelled"
     # github.action / GITHUB_ACTION: set before `if` is evaluated (StepsRunner.cs); the
@@ -44,7 +42,11 @@ def run_step(runner: JobContext, step: Step, scope: Scope) -> StepReport:
     out = runner.out
     try:
         run_it = condition_holds(runner, step.if_, scope)
-    except ExprError as e:
+    except Exception as e:  # the expression machinery loads only for an `if:` to evaluate
+        from conveyor.expr.errors import ExprError
+
+        if not isinstance(e, ExprError):
+            raise
         out.info(f"Error: step '{name}': if: {e}", "error")
         rep.outcome = rep.conclusion = "failure"
         _record(runner, step, scope, rep)
@@ -73,6 +75,8 @@ def run_step(runner: JobContext, step: Step, scope: Scope) -> StepReport:
         finally:
             runner.cancel.remove_listener(stop)
     except Exception as e:  # expression errors, missing actions: the step fails, the job goes on
+        from conveyor.expr.errors import ExprError
+
         if not isinstance(e, ExprError | StepFailed | ValueError | OSError):
             raise
         out.info(f"Error: {e}", "error")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,7 +41,9 @@ def create_executor(request: ExecutorRequest, name: str | None = None) -> Execut
             f"jobs.<id>.{what} needs containers, and --executor host runs every job on "
             "this machine: drop --executor host, or use --executor container"
         )
-    module = importlib.import_module(EXECUTORS[name or choose(request)])
+    module_name = EXECUTORS[name or choose(request)]
+    __import__(module_name)  # importlib.import_module's work, without importing importlib
+    module = sys.modules[module_name]
     executor: Executor = module.create(request)
     return executor
 
@@ -50,16 +52,14 @@ def sweep(prefix: str) -> None:
     """Remove what the jobs of a dead Conveyor process (tracking ids starting with
     ``prefix``) left in every executor: containers, networks."""
     for module_name in EXECUTORS.values():
-        module = importlib.import_module(module_name)
-        sweeper = getattr(module, "sweep", None)
+        __import__(module_name)
+        sweeper = getattr(sys.modules[module_name], "sweep", None)
         if sweeper is not None:
             sweeper(prefix)
 
 
 def stop_all() -> None:
     """Kill everything every executor in use still runs: the run is being aborted."""
-    import sys
-
     for module_name in EXECUTORS.values():
         module = sys.modules.get(module_name)
         stop = getattr(module, "stop_all", None)

@@ -6,7 +6,6 @@ A thread per step (threading.Timer) would cost more than a trivial step itself.
 from __future__ import annotations
 
 import contextlib
-import heapq
 import itertools
 import threading
 import time
@@ -15,8 +14,9 @@ from collections.abc import Callable
 
 class Watchdog:
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, Callable[[], None]]] = []
-        self._cancelled: set[int] = set()
+        # handle -> (deadline, callback): the deadlines still to fire, few at a time (one or
+        # two per running job), so the next is found by a scan; a cancelled one goes at once
+        self._deadlines: dict[int, tuple[float, Callable[[], None]]] = {}
         self._cond = threading.Condition()
         self._ids = itertools.count()
         self._thread: threading.Thread | None = None
@@ -24,7 +24,7 @@ class Watchdog:
     def schedule(self, delay: float, callback: Callable[[], None]) -> int:
         with self._cond:
             handle = next(self._ids)
-            heapq.heappush(self._heap, (time.monotonic() + delay, handle, callback))
+            self._deadlines[handle] = (time.monotonic() + delay, callback)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="watchdog", daemon=True)
                 self._thread.start()
@@ -33,22 +33,21 @@ class Watchdog:
 
     def cancel(self, handle: int) -> None:
         with self._cond:
-            self._cancelled.add(handle)
+            self._deadlines.pop(handle, None)
 
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._heap:
+                while not self._deadlines:
                     self._cond.wait()
-                when, handle, callback = self._heap[0]
+                # the earliest; of equal deadlines the first scheduled (handles ascend)
+                handle = min(self._deadlines, key=lambda h: self._deadlines[h][0])
+                when, callback = self._deadlines[handle]
                 now = time.monotonic()
                 if when > now:
                     self._cond.wait(when - now)
                     continue
-                heapq.heappop(self._heap)
-                if handle in self._cancelled:
-                    self._cancelled.discard(handle)
-                    continue
+                del self._deadlines[handle]
             # a failed kill must not stop other deadlines
             with contextlib.suppress(Exception):
                 callback()

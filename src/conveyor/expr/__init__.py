@@ -9,7 +9,7 @@ pays for the parser, and ``conveyor.expr.errors`` can be imported alone.
 
 from __future__ import annotations
 
-from importlib import import_module
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'conveyor.expr' has no attribute '{name}'")
-    value = getattr(import_module(f"conveyor.expr.{module}"), name)
+    full = f"conveyor.expr.{module}"
+    __import__(full)  # importlib.import_module's work, without importing importlib
+    value = getattr(sys.modules[full], name)
     globals()[name] = value
     return value

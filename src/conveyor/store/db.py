@@ -10,10 +10,10 @@ from __future__ import annotations
 # sqlite3 is _sqlite3 plus default adapters for date and datetime (which the store never
 # passes) and their import of datetime: ~6M instructions of every run
 import _sqlite3 as sqlite3
-import json
 import time
 from pathlib import Path
 
+from conveyor import jsontext
 from conveyor.procinfo import alive, process_start
 from conveyor.records import record
 
@@ -214,7 +214,7 @@ class Store:
         cur = self.db.execute(
             "INSERT INTO jobs (run_id, workflow, job_id, name, matrix, conclusion, log, status) "
             "VALUES (?, ?, ?, ?, ?, '', ?, 'in_progress')",
-            (run_id, workflow, job_id, name, json.dumps(matrix) if matrix else None, log),
+            (run_id, workflow, job_id, name, jsontext.dumps(matrix) if matrix else None, log),
         )
         return int(cur.lastrowid or 0)
 
@@ -229,7 +229,7 @@ class Store:
                 step["outcome"],
                 step["conclusion"],
                 step.get("duration", 0.0),
-                json.dumps(step.get("outputs") or {}),
+                jsontext.dumps(step.get("outputs") or {}),
             ),
         )
 
@@ -240,7 +240,7 @@ class Store:
             (
                 job["conclusion"],
                 job.get("duration", 0.0),
-                json.dumps(job["environment"]) if job.get("environment") else None,
+                jsontext.dumps(job["environment"]) if job.get("environment") else None,
                 job.get("error"),
                 job_row,
             ),
@@ -257,7 +257,7 @@ class Store:
                 (
                     report.get("conclusion"),
                     report.get("duration"),
-                    json.dumps(report),
+                    jsontext.dumps(report),
                     report.get("error"),
                     run_id,
                 ),
@@ -283,11 +283,11 @@ class Store:
                 workflow,
                 job["id"],
                 job["name"],
-                json.dumps(job.get("matrix")) if job.get("matrix") is not None else None,
+                jsontext.dumps(job.get("matrix")) if job.get("matrix") is not None else None,
                 job["conclusion"],
                 job.get("duration", 0.0),
                 job.get("log"),
-                json.dumps(job["environment"]) if job.get("environment") else None,
+                jsontext.dumps(job["environment"]) if job.get("environment") else None,
                 job.get("error"),
             ),
         )
@@ -365,7 +365,7 @@ class Store:
     def add_deployment(self, row: dict[str, Any]) -> int:
         """One deploy or rollback (keys: DEPLOY_COLUMNS; ``details`` any JSON); its id."""
         values = [row.get(c) for c in DEPLOY_COLUMNS]
-        values[-1] = json.dumps(row.get("details") or {})
+        values[-1] = jsontext.dumps(row.get("details") or {})
         marks = ", ".join("?" * len(DEPLOY_COLUMNS))
         cur = self.db.execute(
             f"INSERT INTO deployments ({', '.join(DEPLOY_COLUMNS)}) VALUES ({marks})", values
@@ -380,6 +380,8 @@ class Store:
             "ORDER BY id DESC LIMIT ?",
             [*args, limit],
         ).fetchall()
+        import json
+
         found = []
         for row in rows:
             item = dict(zip(("id", *DEPLOY_COLUMNS), row, strict=True))
@@ -388,6 +390,8 @@ class Store:
         return found
 
     def report(self, run_id: int) -> dict[str, Any] | None:
+        import json
+
         row = self.db.execute("SELECT report FROM runs WHERE id = ?", (run_id,)).fetchone()
         return json.loads(row[0]) if row and row[0] else None
 

@@ -73,8 +73,6 @@ def plan_workflow(
     matrix_filter: dict[str, str] | None = None,
 ) -> WorkflowPlan:
     """Expand static matrices and order the jobs; ``only_job`` keeps it and what it needs."""
-    from conveyor.workflow.matrix import expand_matrix
-
     keys = list(workflow.jobs)
     if only_job is not None:
         if only_job not in workflow.jobs:
@@ -102,6 +100,8 @@ def plan_workflow(
             if holds_expression(matrix):
                 pj.matrix_dynamic = True
             else:
+                from conveyor.workflow.matrix import expand_matrix
+
                 try:
                     pj.matrix = expand_matrix(matrix)
                 except Exception as e:  # MatrixError, with the job's position

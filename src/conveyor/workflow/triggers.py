@@ -18,7 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conveyor.records import record
-from conveyor.workflow.changes import event_changed_files as changed_files
 from conveyor.workflow.event import Event
 
 TYPE_CHECKING = False
@@ -74,7 +73,9 @@ def _paths_filter(cfg: dict[str, Any], event: Event, repo: Path) -> tuple[str | 
         return None, ""
     if "paths" in cfg and "paths-ignore" in cfg:
         return "'paths' and 'paths-ignore' cannot both be used for the same event", ""
-    files = changed_files(event, repo)
+    from conveyor.workflow.changes import event_changed_files
+
+    files = event_changed_files(event, repo)
     if files is None:
         # GitHub: when it has no diff (>1,000 commits, timeout) the workflow always runs
         return None, "; changed files unknown, so path filters pass"
