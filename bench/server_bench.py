@@ -21,7 +21,6 @@ import hashlib
 import hmac
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -35,6 +34,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+
+from measure import machine_info  # the bench's own facts about the machine
 
 if TYPE_CHECKING:
     from suite import Suite
@@ -688,25 +689,8 @@ def print_table(res: dict[str, Any], out: TextIO) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "loadavg_start": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
 def measure(opts: argparse.Namespace, progress: TextIO) -> dict[str, Any]:
-    res: dict[str, Any] = {"machine": machine()}
+    res: dict[str, Any] = {"machine": machine_info()}
     tmp = Path(tempfile.mkdtemp(prefix="conveyor-server-bench-"))
     srv: Server | None = None
     try:

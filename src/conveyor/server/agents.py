@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from conveyor.server import models as m
 from conveyor.server import queue
@@ -18,6 +18,7 @@ from conveyor.server.api import Caller, caller, need, state_of
 from conveyor.server.auth import AGENT
 from conveyor.server.db import now
 from conveyor.server.live import Chunk
+from conveyor.server.sink import append_log
 from conveyor.server.state import State
 
 router = APIRouter(prefix="/api/v1/agent", tags=["agents"])
@@ -141,11 +142,8 @@ def logs(job_id: int, body: LogIn, request: Request, who: Caller = Depends(calle
         run_env = state.live_runs.get(job.run_id)
         if run_env is not None:
             text = run_env.masker.mask(text)
-        seq = s.scalar(select(func.count()).where(m.LogChunk.job_id == job_id)) or 0
-        offset = job.log_size
-        s.add(m.LogChunk(job_id=job_id, seq=seq, offset=offset, text=text, created_at=now()))
-        job.log_size = offset + len(text.encode())
-    state.broker.publish(job_id, Chunk(offset, text))
+        chunk = append_log(s, job, text, now())
+    state.broker.publish(job_id, chunk)
     return Response(status_code=204)
 
 

@@ -83,6 +83,16 @@ def allowed_repo(request: Request, owner: str, name: str, who: Caller, scope: st
         return repo.id
 
 
+def allowed_run(
+    request: Request, owner: str, name: str, run_id: int, who: Caller, scope: str
+) -> None:
+    """404 unless the repository has the run; 401/403 unless ``who`` has ``scope``."""
+    with state_of(request).db.session() as s:
+        repo = _repo(s, owner, name)
+        need(who, scope, repo)
+        _run(s, repo, run_id)
+
+
 def _run(s: Session, repo: m.Repo, run_id: int) -> m.Run:
     run = s.get(m.Run, run_id)
     if run is None or run.repo_id != repo.id:
@@ -320,10 +330,7 @@ def _review(
     from conveyor.server.admin import review
 
     state = state_of(request)
-    with state.db.session() as s:
-        repo = _repo(s, owner, name)
-        need(who, "approve", repo)
-        _run(s, repo, run_id)
+    allowed_run(request, owner, name, run_id, who, "approve")
     try:
         envs = review(state, run_id, decision, who.user or "token", body.comment, body.environment)
     except PermissionError as e:
@@ -391,10 +398,7 @@ def _rerun(
     from conveyor.server.admin import rerun_run
 
     state = state_of(request)
-    with state.db.session() as s:
-        repo = _repo(s, owner, name)
-        need(who, "trigger", repo)
-        _run(s, repo, run_id)
+    allowed_run(request, owner, name, run_id, who, "trigger")
     try:
         rerun_run(state, run_id, failed_only=failed_only)
     except ValueError as e:

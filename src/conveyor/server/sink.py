@@ -163,16 +163,25 @@ class ServerSink:
                 job = s.get(m.Job, job_id)
                 if job is None:
                     continue
-                text = "".join(parts)
-                seq = s.query(m.LogChunk).filter(m.LogChunk.job_id == job_id).count()
-                offset = job.log_size
-                s.add(m.LogChunk(job_id=job_id, seq=seq, offset=offset, text=text, created_at=t))
-                job.log_size = offset + len(text.encode())
-                published.append((job_id, Chunk(offset, text)))
+                published.append((job_id, append_log(s, job, "".join(parts), t)))
         for job_id, chunk in published:  # after the commit: a reader never misses a chunk
             self.state.broker.publish(job_id, chunk)
         for barrier in barriers:
             barrier.set()
+
+
+def append_log(s: Any, job: m.Job, text: str, t: float) -> Chunk:
+    """Store ``text`` as the job's next log chunk (the caller publishes it after the
+    commit). The next number comes from the (job, seq) index, not a count of the chunks:
+    a long log costs the same per chunk as a short one."""
+    from sqlalchemy import func, select
+
+    last = s.scalar(select(func.max(m.LogChunk.seq)).where(m.LogChunk.job_id == job.id))
+    offset = job.log_size
+    s.add(m.LogChunk(job_id=job.id, seq=(last + 1 if last is not None else 0), offset=offset,
+                     text=text, created_at=t))  # fmt: skip
+    job.log_size = offset + len(text.encode())
+    return Chunk(offset, text)
 
 
 def stamp(t: float, text: str) -> str:
